@@ -1,0 +1,56 @@
+/*
+ * cli.h: the closeloop admin command: the command table and helpers the
+ * commands share.
+ */
+#ifndef CLOSELOOP_CLI_H
+#define CLOSELOOP_CLI_H
+
+#include <closeloop/closeloop.h>
+
+/* Options every command accepts. */
+typedef struct {
+	const char *config_path; /* --config FILE */
+} cli_globals;
+
+typedef struct {
+	const char *name;
+	const char *summary; /* one line for `closeloop help` */
+	const char *usage;   /* the synopsis */
+	const char *help;    /* the rest of `closeloop help NAME` */
+	int (*run)(int argc, char **argv, const cli_globals *g);
+} cli_command;
+
+const cli_command *cli_find(const char *name);
+void cli_print_help(const cli_command *cmd);
+
+/* "closeloop: error: ..." on stderr; returns exit_code. */
+int cli_fail(int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The last library error as a message; returns the exit code for code. */
+int cli_fail_lib(int code, const char *what);
+
+/* Usage errors (exit 2) name the command and point at its help. */
+int cli_usage(const cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Load configuration; print diagnostics to stderr (all of them when
+ * verbose, else errors only). Returns 0 or an exit code. */
+int cli_load_config(cl_config **out, const cli_globals *g, int verbose);
+
+/* Print one diagnostic as FILE:LINE: severity: KEY: message. */
+void cli_print_diag(FILE *f, const cl_diag *d);
+
+/* Open the configured store; prints the problem. 0 or an exit code:
+ * 2 for a malformed location, 3 for a store that cannot be used. */
+int cli_open_store(cl_store **out, const cl_config *cfg);
+
+/* Write text to path ("-" or NULL for stdout); an exit code. */
+int cli_write_output(const char *path, const char *text);
+
+int cmd_doctor(int argc, char **argv, const cli_globals *g);
+int cmd_audit(int argc, char **argv, const cli_globals *g);
+
+extern const cli_command cli_doctor;
+extern const cli_command cli_audit;
+
+#endif

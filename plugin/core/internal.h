@@ -1,0 +1,56 @@
+/*
+ * internal.h: helpers shared inside libcloseloop; not installed.
+ * Internal functions are named cl__* so that the export list (cl_[a-z]*)
+ * leaves them out of the shared library.
+ */
+#ifndef CLOSELOOP_INTERNAL_H
+#define CLOSELOOP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <closeloop/closeloop.h>
+
+/*
+ * Set this thread's last error and return code, so that a failing path is
+ * one line: return cl__error(CL_EINVALID, "bad duration '%s'", text);
+ */
+int cl__error(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+int cl__error_nomem(void);
+
+/* Allocation that sets CL_ENOMEM's message on failure. */
+void *cl__malloc(size_t size);
+void *cl__calloc(size_t n, size_t size);
+void *cl__realloc(void *ptr, size_t size);
+char *cl__strdup(const char *s);
+char *cl__strndup(const char *s, size_t n);
+
+/* Growable string buffer; buf.ptr is always NUL-terminated once used. */
+typedef struct {
+	char *ptr;
+	size_t len;
+	size_t cap;
+	int failed; /* an allocation failed; further appends do nothing */
+} cl_buf;
+
+#define CL_BUF_INIT { NULL, 0, 0, 0 }
+
+int cl__buf_put(cl_buf *buf, const char *data, size_t len);
+int cl__buf_puts(cl_buf *buf, const char *s);
+int cl__buf_printf(cl_buf *buf, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Hand over the string (NULL if failed); the buffer is left empty. */
+char *cl__buf_detach(cl_buf *buf);
+void cl__buf_free(cl_buf *buf);
+
+/* Case-insensitive ASCII compare, locale-independent. */
+int cl__strcasecmp(const char *a, const char *b);
+int cl__strncasecmp(const char *a, const char *b, size_t n);
+
+#endif

@@ -1,0 +1,68 @@
+# lib.sh: TAP helpers for closeloop's shell tests, in the spirit of git's
+# test-lib: each test runs in a throwaway directory and says ok/not ok.
+# Sourced by tests/cli/t*.sh; make check sets top_srcdir and top_builddir.
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+
+test_count=0
+test_failed=0
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/closeloop-test.XXXXXX")
+trap 'rm -rf "$TRASH"' EXIT
+cd "$TRASH" || exit 99
+HOME=$TRASH
+export HOME
+CLOSELOOP_SYSTEM_CONFIG=
+export CLOSELOOP_SYSTEM_CONFIG
+unset CLOSELOOP_CONFIG
+
+# closeloop ARGS: the built CLI, under valgrind when CL_VALGRIND is set.
+closeloop() {
+	if [ -n "$CL_VALGRIND" ]; then
+		"$top_builddir/libtool" --mode=execute valgrind -q \
+			--error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect \
+			"$top_builddir/closeloop" "$@"
+	else
+		"$top_builddir/closeloop" "$@"
+	fi
+}
+
+# test_expect_success DESCRIPTION 'COMMANDS'
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TRASH/out.$test_count" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/# /' "$TRASH/out.$test_count"
+	fi
+}
+
+# expect_code N COMMAND...: run COMMAND, fail unless it exits N.
+expect_code() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "expected exit $want, got $got: $*"
+		return 1
+	fi
+	return 0
+}
+
+# contains FILE TEXT: FILE holds the fixed string TEXT.
+contains() {
+	if ! grep -qF -- "$2" "$1"; then
+		echo "'$1' does not contain '$2'; it holds:"
+		cat "$1"
+		return 1
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+}
