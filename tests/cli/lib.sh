@@ -17,6 +17,8 @@ export CLOSELOOP_SYSTEM_CONFIG
 unset CLOSELOOP_CONFIG
 
 # closeloop ARGS: the built CLI, under valgrind when CL_VALGRIND is set.
+[ -n "$CL_VALGRIND" ] && echo "# closeloop runs under valgrind"
+
 closeloop() {
 	if [ -n "$CL_VALGRIND" ]; then
 		"$top_builddir/libtool" --mode=execute valgrind -q \
