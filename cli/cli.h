@@ -5,7 +5,10 @@
 #ifndef CLOSELOOP_CLI_H
 #define CLOSELOOP_CLI_H
 
+#include <stdio.h>
+
 #include <closeloop/closeloop.h>
+#include <closeloop/tracker.h>
 
 /* Options every command accepts. */
 typedef struct {
@@ -47,10 +50,29 @@ int cli_open_store(cl_store **out, const cl_config *cfg);
 /* Write text to path ("-" or NULL for stdout); an exit code. */
 int cli_write_output(const char *path, const char *text);
 
+/* A ticket named on the command line. */
+typedef struct {
+	const char *tracker; /* section name, NULL for the default tracker */
+	cl_ref ref;          /* ref.project points into project */
+	char project[256];
+} cli_ticket;
+
+/* 0, -1 not a ticket, -2 unknown tracker prefix. */
+int cli_parse_ticket(cli_ticket *out, const cl_config *cfg, const char *text);
+/* Parse text and open its tracker; 0 or an exit code, printed. */
+int cli_open_ticket_tracker(cl_tracker **tracker, cli_ticket *t,
+	const cl_config *cfg, const char *text);
+
 int cmd_doctor(int argc, char **argv, const cli_globals *g);
 int cmd_audit(int argc, char **argv, const cli_globals *g);
+int cmd_install_hook(int argc, char **argv, const cli_globals *g);
+int cmd_reply(int argc, char **argv, const cli_globals *g);
+int cmd_status(int argc, char **argv, const cli_globals *g);
 
 extern const cli_command cli_doctor;
 extern const cli_command cli_audit;
+extern const cli_command cli_install_hook;
+extern const cli_command cli_reply;
+extern const cli_command cli_status;
 
 #endif

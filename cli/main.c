@@ -26,7 +26,8 @@ static const cli_command cli_version = {
 };
 
 static const cli_command *const commands[] = {
-	&cli_audit, &cli_doctor, &cli_help, &cli_version, NULL
+	&cli_audit, &cli_doctor, &cli_help, &cli_install_hook, &cli_reply,
+	&cli_status, &cli_version, NULL
 };
 
 const cli_command *cli_find(const char *name)
@@ -57,7 +58,7 @@ static void print_overview(FILE *f)
 		"closeloop keeps every ticket owned until the customer has been"
 		" answered.\n\nCommands:\n");
 	for (i = 0; commands[i]; i++)
-		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f,
 		"\nConfiguration is read from %s,\n"
 		"$CLOSELOOP_CONFIG and --config FILE, later ones winning"

@@ -68,3 +68,45 @@ test_done() {
 	echo "1..$test_count"
 	[ "$test_failed" -eq 0 ]
 }
+
+# hook_libexec: a directory of the hook programs for install-hook, under
+# valgrind when CL_VALGRIND is set; exported as CLOSELOOP_LIBEXECDIR.
+hook_libexec() {
+	mkdir -p "$TRASH/libexec"
+	for h in pre-receive post-receive; do
+		if [ -n "$CL_VALGRIND" ]; then
+			cat >"$TRASH/libexec/closeloop-$h" <<-EOS
+			#!/bin/sh
+			exec "$top_builddir/libtool" --mode=execute valgrind -q \
+				--error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite,indirect \
+				"$top_builddir/closeloop-$h" "\$@"
+			EOS
+		else
+			printf '#!/bin/sh\nexec "%s" "$@"\n' \
+				"$top_builddir/closeloop-$h" >"$TRASH/libexec/closeloop-$h"
+		fi
+		chmod +x "$TRASH/libexec/closeloop-$h"
+	done
+	CLOSELOOP_LIBEXECDIR=$TRASH/libexec
+	export CLOSELOOP_LIBEXECDIR
+}
+
+# new_server NAME: a bare repository with closeloop's hooks, and a clone.
+new_server() {
+	git init -q --bare "$TRASH/$1.git" &&
+	closeloop install-hook "$TRASH/$1.git" >/dev/null &&
+	git clone -q "$TRASH/$1.git" "$TRASH/$1" 2>/dev/null &&
+	git -C "$TRASH/$1" config user.name "Test User" &&
+	git -C "$TRASH/$1" config user.email "test@example.com"
+}
+
+# commit DIR MESSAGE: a commit with MESSAGE (may hold newlines).
+commit() {
+	echo "$2" >>"$1/file" &&
+	git -C "$1" add file &&
+	git -C "$1" commit -q -m "$2"
+}
+
+GIT_CONFIG_NOSYSTEM=1
+export GIT_CONFIG_NOSYSTEM

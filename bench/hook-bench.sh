@@ -1,0 +1,106 @@
+#!/bin/sh
+# hook-bench: the pre-receive hook on a push of N new commits referencing
+# T distinct tickets (default 100000 and 1000), against a local Redmine
+# stand-in, timed in the same run as `git log --format=%B` over the same
+# commits; then 5 new commits on top of that history; and peak memory
+# (max RSS) of the hook for pushes of N/10 and N commits, which must not
+# grow with the push size.
+#
+# usage: sh bench/hook-bench.sh [N] [T]     (from a built tree: make first)
+# The hook runs as git runs it: input on stdin, GIT_DIR set, objects in
+# the repository; the commits are new (no ref reaches them).
+set -eu
+N=${1:-100000}
+T=${2:-1000}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/_build/gcc}
+hook=$build/closeloop-pre-receive
+[ -x "$hook" ] || { echo "hook-bench: build first (no $hook; set BUILD=)"; exit 2; }
+work=$(mktemp -d /tmp/closeloop-bench.XXXXXX)
+trap 'kill $standin_pid 2>/dev/null; rm -rf "$work"' EXIT
+zero=0000000000000000000000000000000000000000
+
+echo benchkey >"$work/key"
+chmod 600 "$work/key"
+python3 "$top/bench/redmine_standin.py" 0 benchkey >"$work/port" &
+standin_pid=$!
+while ! [ -s "$work/port" ]; do sleep 0.1; done
+port=$(cat "$work/port")
+cat >"$work/c.conf" <<EOC
+[closeloop]
+	store = $work/ledger.db
+	hookTimeout = 60s
+[tracker "bench"]
+	type = redmine
+	url = http://127.0.0.1:$port
+	tokenFile = $work/key
+	project = bench
+EOC
+export CLOSELOOP_CONFIG="$work/c.conf" CLOSELOOP_SYSTEM_CONFIG=
+
+# make REPO N REF [FROM]: N commits into REPO under REF
+make_history() {
+	python3 "$top/bench/gen-history.py" "$2" "$T" "$3" ${4:-} |
+		git --git-dir="$1" fast-import --done --quiet
+}
+
+# time_ms CMD...: wall-clock milliseconds of CMD, output discarded
+time_ms() {
+	s=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	e=$(date +%s%N)
+	echo $(( (e - s) / 1000000 ))
+}
+
+# run_hook REPO OLD NEW: the hook as git would run it
+run_hook() {
+	echo "$2 $3 refs/heads/main" | GIT_DIR="$1" "$hook"
+}
+
+# best of 3
+best() {
+	b=""
+	for _ in 1 2 3; do
+		t=$(time_ms "$@")
+		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+	done
+	echo "$b"
+}
+
+# max_rss_kb CMD...: peak resident memory of CMD
+max_rss_kb() {
+	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+}
+
+repo=$work/r.git
+git init -q --bare "$repo"
+echo "generating $N commits referencing $T tickets"
+make_history "$repo" "$N" refs/bench/tmp
+tip=$(git --git-dir="$repo" rev-parse refs/bench/tmp)
+git --git-dir="$repo" update-ref -d refs/bench/tmp
+git --git-dir="$repo" gc -q --prune=never 2>/dev/null || true
+
+run_hook "$repo" $zero "$tip" || { echo "hook-bench: the hook rejected the push"; exit 1; }
+hook_ms=$(best run_hook "$repo" $zero "$tip")
+git_ms=$(best git --git-dir="$repo" log --format=%B "$tip")
+echo "push of $N commits, $T tickets:"
+echo "  closeloop-pre-receive  ${hook_ms} ms"
+echo "  git log --format=%B    ${git_ms} ms"
+awk -v h="$hook_ms" -v g="$git_ms" 'BEGIN { printf "  ratio                  %.2fx (goal <= 1.5x)\n", h / g }'
+
+# 5 new commits on top of the whole history
+git --git-dir="$repo" update-ref refs/heads/main "$tip"
+make_history "$repo" 5 refs/bench/top "$tip"
+top5=$(git --git-dir="$repo" rev-parse refs/bench/top)
+git --git-dir="$repo" update-ref -d refs/bench/top
+small_ms=$(best run_hook "$repo" "$tip" "$top5")
+echo "push of 5 commits on top of $N: ${small_ms} ms (goal <= 250 ms)"
+
+# peak memory against push size
+git --git-dir="$repo" update-ref -d refs/heads/main
+small=$(git --git-dir="$repo" rev-list --max-count=1 --skip=$((N - N / 10)) "$tip")
+rss_small=$(echo "$zero $small refs/heads/main" | GIT_DIR="$repo" max_rss_kb "$hook")
+rss_big=$(echo "$zero $tip refs/heads/main" | GIT_DIR="$repo" max_rss_kb "$hook")
+echo "peak memory: $((N / 10)) commits ${rss_small} KiB, $N commits ${rss_big} KiB"
+curl -s "http://127.0.0.1:$port/_stats"
+echo

@@ -1,0 +1,243 @@
+/*
+ * hook.c: helpers shared by the pre-receive and post-receive hooks.
+ */
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hook.h"
+
+void hook_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("closeloop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int add_update(hook_input *in, const char *old_hex, const char *new_hex,
+	const char *ref)
+{
+	hook_update *u;
+
+	if (in->count == in->cap) {
+		size_t n = in->cap ? in->cap * 2 : 8;
+		hook_update *p = realloc(in->updates, n * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		in->updates = p;
+		in->cap = n;
+	}
+	u = &in->updates[in->count];
+	if (git_oid_fromstr(&u->old_id, old_hex) < 0 ||
+	    git_oid_fromstr(&u->new_id, new_hex) < 0)
+		return -2;
+	if ((u->ref = strdup(ref)) == NULL)
+		return -1;
+	in->count++;
+	return 0;
+}
+
+int hook_read_input(hook_input *in, FILE *f)
+{
+	char line[HOOK_MAX_LINE];
+
+	memset(in, 0, sizeof(*in));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *old_hex = line, *new_hex, *ref, *end;
+		size_t len = strlen(line);
+		int r;
+
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			hook_say("error: a hook input line is longer than %d bytes",
+				HOOK_MAX_LINE);
+			return 1;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if ((new_hex = strchr(old_hex, ' ')) == NULL ||
+		    (ref = strchr(new_hex + 1, ' ')) == NULL)
+			goto bad;
+		*new_hex++ = '\0';
+		*ref++ = '\0';
+		if ((end = strchr(ref, ' ')) != NULL)
+			goto bad;
+		if (in->count >= HOOK_MAX_UPDATES) {
+			hook_say("error: more than %d ref updates in one push",
+				HOOK_MAX_UPDATES);
+			return 1;
+		}
+		if ((r = add_update(in, old_hex, new_hex, ref)) == -1) {
+			hook_say("error: out of memory");
+			return 1;
+		}
+		if (r < 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	hook_say("error: unexpected hook input line '%.200s' (want OLD NEW REF)",
+		line);
+	return 1;
+}
+
+void hook_input_free(hook_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->count; i++)
+		free(in->updates[i].ref);
+	free(in->updates);
+	memset(in, 0, sizeof(*in));
+}
+
+int hook_ref_protected(const cl_config *cfg, const char *ref)
+{
+	const char *const *patterns = NULL;
+	size_t i, n = 0;
+
+	if (cl_config_get_list(&patterns, &n, cfg,
+		    "closeloop.protectedBranches") < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		/* no FNM_PATHNAME, so that a star also matches slashes
+		 * (refs/heads/a/b), as git's own ref globs do */
+		if (fnmatch(patterns[i], ref, 0) == 0)
+			return 1;
+	return 0;
+}
+
+const char *hook_pusher(void)
+{
+	static const char *const vars[] = {
+		"GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN",
+		"REMOTE_USER", "USER"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return v;
+	}
+	return "unknown";
+}
+
+const char *hook_push_option(const char *name)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
+	size_t nlen = strlen(name);
+	long i, n;
+
+	if (count == NULL)
+		return NULL;
+	n = strtol(count, NULL, 10);
+	for (i = 0; i < n && i < 1000; i++) {
+		char var[64];
+		const char *v;
+
+		snprintf(var, sizeof(var), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(var);
+		if (v && strncmp(v, name, nlen) == 0 && v[nlen] == '=')
+			return v + nlen + 1;
+	}
+	return NULL;
+}
+
+int hook_override_allowed(const cl_config *cfg, const char *user)
+{
+	const char *const *users = NULL;
+	size_t i, n = 0;
+
+	if (cl_config_get_list(&users, &n, cfg, "closeloop.overrideUsers") < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(users[i], user) == 0)
+			return 1;
+	return 0;
+}
+
+int hook_commit_text_parse(hook_commit_text *out, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+
+	/* headers end at the first empty line; the message follows */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			return -1;
+		if (nl == p) {
+			p++;
+			break;
+		}
+		p = nl + 1;
+	}
+	out->message = p;
+	out->message_len = (size_t)(end - p);
+	out->subject = p;
+	while (p < end && *p != '\n')
+		p++;
+	out->subject_len = (size_t)(p - out->subject);
+	return 0;
+}
+
+int hook_commit_author(char *name, size_t name_len, int64_t *time,
+	const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end && *p != '\n') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 7 && memcmp(p, "author ", 7) == 0) {
+			/* "author Name <email> 1700000000 +0100" */
+			const char *gt = NULL, *q;
+
+			for (q = p + 7; q < p + n; q++)
+				if (*q == '>')
+					gt = q;
+			if (gt == NULL)
+				return -1;
+			snprintf(name, name_len, "%.*s", (int)(gt + 1 - (p + 7)),
+				p + 7);
+			*time = strtoll(gt + 1, NULL, 10);
+			return 0;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return -1;
+}
+
+int hook_hide_refs(git_revwalk *walk, git_repository *repo, const char *except)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *r;
+	int error;
+
+	if ((error = git_reference_iterator_new(&it, repo)) < 0)
+		return error;
+	while ((error = git_reference_next(&r, it)) == 0) {
+		git_object *obj = NULL;
+
+		if ((except == NULL || strcmp(git_reference_name(r), except) != 0) &&
+		    git_reference_peel(&obj, r, GIT_OBJECT_COMMIT) == 0) {
+			git_revwalk_hide(walk, git_object_id(obj));
+			git_object_free(obj);
+		}
+		git_reference_free(r);
+	}
+	git_reference_iterator_free(it);
+	return error == GIT_ITEROVER ? 0 : error;
+}

@@ -1,0 +1,70 @@
+/*
+ * hook.h: what closeloop's git hooks share: reading git's hook input,
+ * choosing which refs to check, finding the pusher and push options, and
+ * walking the commits a push brings.
+ */
+#ifndef CLOSELOOP_HOOK_H
+#define CLOSELOOP_HOOK_H
+
+#include <stdio.h>
+#include <git2.h>
+#include <closeloop/closeloop.h>
+#include <closeloop/tracker.h>
+
+/* Longest input line git can send: two ids and a ref name. */
+#define HOOK_MAX_LINE 4096
+/* Most ref updates in one push that closeloop reads. */
+#define HOOK_MAX_UPDATES 10000
+
+typedef struct {
+	git_oid old_id, new_id;
+	char *ref;
+} hook_update;
+
+typedef struct {
+	hook_update *updates;
+	size_t count, cap;
+} hook_input;
+
+/* Read "OLD NEW REF" lines; 0, or an exit code after printing why. */
+int hook_read_input(hook_input *in, FILE *f);
+void hook_input_free(hook_input *in);
+
+/* Does ref match one of the protectedBranches patterns? */
+int hook_ref_protected(const cl_config *cfg, const char *ref);
+
+/* The pusher: GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN,
+ * REMOTE_USER, USER; "unknown" when none is set. */
+const char *hook_pusher(void);
+
+/* The value of push option "name=VALUE", or NULL. */
+const char *hook_push_option(const char *name);
+
+/* Is user listed in closeloop.overrideUsers? */
+int hook_override_allowed(const cl_config *cfg, const char *user);
+
+/* Print to stderr with the "closeloop: " prefix git shows as remote: */
+void hook_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The commit message and subject of a raw commit object. */
+typedef struct {
+	const char *message;  /* points into the object data */
+	size_t message_len;
+	const char *subject;  /* first line of message */
+	size_t subject_len;
+} hook_commit_text;
+
+int hook_commit_text_parse(hook_commit_text *out, const char *data,
+	size_t len);
+
+
+
+/* Hide from walk every commit a ref reaches, but for ref except (NULL:
+ * none); tags are peeled to their commits. */
+int hook_hide_refs(git_revwalk *walk, git_repository *repo,
+	const char *except);
+
+/* The author's "Name <email>" and time from a raw commit's headers. */
+int hook_commit_author(char *name, size_t name_len, int64_t *time,
+	const char *data, size_t len);
+#endif

@@ -1,0 +1,208 @@
+/*
+ * post-receive.c: closeloop-post-receive records what a push delivered:
+ * a work-done event for each closing reference that landed on a protected
+ * branch (commit, author, time, ticket), and each Customer-Reply trailer
+ * as a linked reply, written to the tracker too. It never fails the push
+ * (git ignores its exit status for the refs anyway); problems are warned.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hook.h"
+
+/* Each tracker write gets this long. */
+#define REPLY_TIMEOUT_MS 5000
+
+typedef struct {
+	cl_config *cfg;
+	cl_tracker *tracker;
+	cl_store *store;
+	git_repository *repo;
+	git_odb *odb;
+	const char *tracker_name;
+	const char *pusher;
+	size_t work_done, replies;
+} post_receive;
+
+static void ticket_id(char *buf, size_t len, const post_receive *p,
+	const cl_ref *ref)
+{
+	if (p->tracker && cl_tracker_ticket_id(buf, len, p->tracker, ref) == 0)
+		return;
+	if (ref->project)
+		snprintf(buf, len, "%s:%s#%llu", p->tracker_name, ref->project,
+			(unsigned long long)ref->number);
+	else
+		snprintf(buf, len, "%s:%llu", p->tracker_name,
+			(unsigned long long)ref->number);
+}
+
+static void append(post_receive *p, const char *type, const char *ticket,
+	const char *actor, const char *commit, int64_t time, json_object *detail)
+{
+	cl_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.ticket = ticket;
+	ev.actor = actor;
+	ev.commit = commit;
+	ev.time = time;
+	ev.detail = detail ? json_object_to_json_string_ext(detail,
+		JSON_C_TO_STRING_PLAIN) : NULL;
+	if (p->store && cl_store_append(p->store, &ev) < 0)
+		hook_say("warning: the ledger could not be written: %s",
+			cl_error_last()->message);
+	json_object_put(detail);
+}
+
+static void record_reply(post_receive *p, const cl_reply_ref *rr,
+	const char *commit, const char *author, int64_t time)
+{
+	char id[600];
+	json_object *d = json_object_new_object();
+
+	ticket_id(id, sizeof(id), p, &rr->ref);
+	json_object_object_add(d, "link", json_object_new_string(rr->link));
+	json_object_object_add(d, "source", json_object_new_string("commit"));
+	append(p, CL_EVENT_REPLY, id, author, commit, time, d);
+	p->replies++;
+	if (p->tracker && cl_tracker_set_reply(p->tracker, &rr->ref, rr->link,
+			  author, cl_http_now_ms() + REPLY_TIMEOUT_MS) < 0)
+		hook_say("warning: the reply for %s is in the ledger but not yet in the tracker: %s",
+			id, cl_error_last()->message);
+}
+
+static int commit_landed(post_receive *p, const git_oid *oid, const char *ref)
+{
+	cl_refs_opts opts = CL_REFS_OPTS_INIT;
+	git_odb_object *obj = NULL;
+	hook_commit_text text;
+	cl_refs *refs = NULL;
+	char hex[GIT_OID_HEXSZ + 1], author[512] = "", id[600];
+	int64_t when = 0;
+	size_t i;
+
+	if (git_odb_read(&obj, p->odb, oid) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), oid);
+	hook_commit_author(author, sizeof(author), &when,
+		git_odb_object_data(obj), git_odb_object_size(obj));
+	if (hook_commit_text_parse(&text, git_odb_object_data(obj),
+		    git_odb_object_size(obj)) < 0 ||
+	    cl_refs_parse(&refs, text.message, text.message_len, &opts) < 0) {
+		git_odb_object_free(obj);
+		return 0;
+	}
+	for (i = 0; i < cl_refs_count(refs); i++) {
+		const cl_ref *r = cl_refs_get(refs, i);
+		json_object *d;
+
+		if (r->kind != CL_REF_CLOSE)
+			continue;
+		ticket_id(id, sizeof(id), p, r);
+		d = json_object_new_object();
+		json_object_object_add(d, "ref", json_object_new_string(ref));
+		json_object_object_add(d, "pusher", json_object_new_string(p->pusher));
+		json_object_object_add(d, "subject", json_object_new_string_len(
+			text.subject, (int)(text.subject_len > 200 ? 200 : text.subject_len)));
+		append(p, CL_EVENT_WORK_DONE, id, author, hex, when, d);
+		p->work_done++;
+	}
+	for (i = 0; i < cl_refs_reply_count(refs); i++)
+		if (cl_refs_reply(refs, i)->has_ref)
+			record_reply(p, cl_refs_reply(refs, i), hex, author, when);
+	cl_refs_free(refs);
+	git_odb_object_free(obj);
+	return 0;
+}
+
+static int walk_update(post_receive *p, const hook_update *u)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	int error;
+
+	if ((error = git_revwalk_new(&walk, p->repo)) < 0)
+		return error;
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	if ((error = git_revwalk_push(walk, &u->new_id)) < 0)
+		goto out;
+	if (!git_oid_is_zero(&u->old_id))
+		error = git_revwalk_hide(walk, &u->old_id);
+	else
+		/* a new branch: its new commits are those no other ref reaches */
+		error = hook_hide_refs(walk, p->repo, u->ref);
+	if (error < 0)
+		goto out;
+	while ((error = git_revwalk_next(&oid, walk)) == 0)
+		commit_landed(p, &oid, u->ref);
+	if (error == GIT_ITEROVER)
+		error = 0;
+out:
+	git_revwalk_free(walk);
+	return error;
+}
+
+int main(int argc, char **argv)
+{
+	post_receive p;
+	hook_input in;
+	const char *location = NULL, *mode = "enforce";
+	size_t i;
+
+	(void)argv;
+	memset(&p, 0, sizeof(p));
+	if (argc > 1) {
+		fprintf(stderr, "usage: closeloop-post-receive < OLD NEW REF lines\n");
+		return 2;
+	}
+	git_libgit2_init();
+	if (hook_read_input(&in, stdin) != 0)
+		goto out;
+	if (git_repository_open_ext(&p.repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV,
+		    NULL) < 0 || git_repository_odb(&p.odb, p.repo) < 0) {
+		hook_say("warning: cannot open the repository; nothing recorded");
+		goto out;
+	}
+	if (cl_config_load(&p.cfg, NULL, git_repository_path(p.repo)) < 0) {
+		hook_say("warning: closeloop is misconfigured; nothing recorded (run closeloop doctor)");
+		goto out;
+	}
+	cl_config_get_string(&mode, p.cfg, "closeloop.mode");
+	if (strcmp(mode, "off") == 0)
+		goto out;
+	p.pusher = hook_pusher();
+	p.tracker_name = "tracker";
+	if (cl_config_tracker_count(p.cfg) > 0 &&
+	    cl_tracker_open(&p.tracker, p.cfg, NULL) == 0)
+		p.tracker_name = cl_tracker_name(p.tracker);
+	cl_config_get_string(&location, p.cfg, "closeloop.store");
+	if (cl_store_open(&p.store, location) < 0)
+		hook_say("warning: the ledger could not be opened: %s",
+			cl_error_last()->message);
+	for (i = 0; i < in.count; i++) {
+		const hook_update *u = &in.updates[i];
+
+		if (git_oid_is_zero(&u->new_id) || !hook_ref_protected(p.cfg, u->ref))
+			continue;
+		if (walk_update(&p, u) < 0)
+			hook_say("warning: cannot walk %s: %s", u->ref,
+				git_error_last() ? git_error_last()->message : "?");
+	}
+	if (p.work_done || p.replies)
+		hook_say("recorded %zu work-done event%s and %zu customer repl%s",
+			p.work_done, p.work_done == 1 ? "" : "s", p.replies,
+			p.replies == 1 ? "y" : "ies");
+out:
+	hook_input_free(&in);
+	cl_store_free(p.store);
+	cl_tracker_free(p.tracker);
+	git_odb_free(p.odb);
+	git_repository_free(p.repo);
+	cl_config_free(p.cfg);
+	git_libgit2_shutdown();
+	return 0;
+}
