@@ -1221,7 +1221,6 @@ static void redmine__finish(rm_ticket *t)
 	ticket_free(t);
 }
 
-/* The issue came back: ask what else it needs. */
 /* A copy: the same id may be asked for twice in one call. */
 static int issue_copy(cl__redmine_issue *dst, const cl__redmine_issue *src)
 {
@@ -1239,6 +1238,7 @@ static int issue_copy(cl__redmine_issue *dst, const cl__redmine_issue *src)
 	return 0;
 }
 
+/* The issue came back: ask what else it needs. */
 static void ticket_found(redmine_backend *rm, rm_ticket *t,
 	const cl__redmine_issue *is)
 {

@@ -673,6 +673,53 @@ START_TEST(batch_one_request)
 }
 END_TEST
 
+START_TEST(duplicate_ids)
+{
+	cl_tracker *t = open_tracker(httpstub_url(stub));
+	cl_ref refs[3] = { { CL_REF_CLOSE, NULL, 4, 0 },
+		{ CL_REF_MENTION, NULL, 4, 0 }, { CL_REF_MENTION, NULL, 2, 0 } };
+	results r;
+
+	memset(&r, 0, sizeof(r));
+	expect_fixture("GET", "/issues.json", "issues.json");
+	expect_fixture("GET", "/users/7.json", "user_7_admin.json");
+	ck_assert_int_eq(cl_tracker_fetch(t, refs, NULL, 3, on_ticket, &r), 0);
+	run(t);
+	ck_assert_uint_eq(r.count, 3);
+	ck_assert_int_eq(r.items[0].exists, 1);
+	ck_assert_int_eq(r.items[1].exists, 1);
+	ck_assert_int_eq(r.items[2].exists, 1);
+	ck_assert_str_eq(request_to("GET", "/issues.json")->query,
+		"issue_id=4,2&status_id=*&limit=100");
+	cl_tracker_free(t);
+}
+END_TEST
+
+START_TEST(no_is_closed)
+{
+	cl_tracker *t = open_tracker(httpstub_url(stub));
+	cl_ref refs[2] = { { CL_REF_CLOSE, NULL, 10, 0 },
+		{ CL_REF_CLOSE, NULL, 11, 0 } };
+	results r;
+
+	/* before Redmine 5.0 an issue's status has no is_closed */
+	memset(&r, 0, sizeof(r));
+	httpstub_expect(stub, "GET", "/issues.json", 200,
+		"{\"issues\":[{\"id\":10,\"subject\":\"a\",\"status\":{\"id\":6,\"name\":\"Rejected\"}},"
+		"{\"id\":11,\"subject\":\"b\",\"status\":{\"id\":3,\"name\":\"Resolved\"}}]}",
+		NULL);
+	expect_fixture("GET", "/issue_statuses.json", "issue_statuses.json");
+	ck_assert_int_eq(cl_tracker_fetch(t, refs, NULL, 2, on_ticket, &r), 0);
+	run(t);
+	ck_assert_uint_eq(r.count, 2);
+	ck_assert_int_eq(find(&r, 10)->closed, 1);
+	ck_assert_int_eq(find(&r, 11)->closed, 0);
+	ck_assert_str_eq(find(&r, 11)->status, "Resolved");
+	ck_assert_uint_eq(count_path("/issue_statuses.json"), 1);
+	cl_tracker_free(t);
+}
+END_TEST
+
 START_TEST(batch_chunks_of_100)
 {
 	cl_tracker *t = open_tracker(httpstub_url(stub));
@@ -1194,6 +1241,8 @@ static Suite *redmine_suite(void)
 	tcase_add_test(http, open_and_ids);
 	tcase_add_test(http, open_errors);
 	tcase_add_test(http, batch_one_request);
+	tcase_add_test(http, duplicate_ids);
+	tcase_add_test(http, no_is_closed);
 	tcase_add_test(http, batch_chunks_of_100);
 	tcase_add_test(http, missing_with_refused_key);
 	tcase_add_test(http, refused_401);
