@@ -439,6 +439,9 @@ int main(int argc, char **argv)
 	/* git index-pack verified every object it received; hashing each
 	 * again on read would cost a fifth of the walk */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* each commit is read once: a cache would only make memory grow
+	 * with the size of the push */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	if ((status = hook_read_input(&p.input, stdin)) != 0 ||
 	    (status = open_repository(&p)) != 0 ||
 	    (status = load_config(&p)) != 0)
