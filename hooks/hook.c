@@ -1,7 +1,10 @@
 /*
  * hook.c: helpers shared by the pre-receive and post-receive hooks.
  */
+#include <errno.h>
 #include <fnmatch.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,24 +223,85 @@ int hook_commit_author(char *name, size_t name_len, int64_t *time,
 	return -1;
 }
 
-int hook_hide_refs(git_revwalk *walk, git_repository *repo, const char *except)
+/* Set a libgit2 error so that callers report it like libgit2's own. */
+static int rev_list_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static int rev_list_error(const char *fmt, ...)
 {
-	git_reference_iterator *it = NULL;
-	git_reference *r;
-	int error;
+	char msg[512];
+	va_list ap;
 
-	if ((error = git_reference_iterator_new(&it, repo)) < 0)
-		return error;
-	while ((error = git_reference_next(&r, it)) == 0) {
-		git_object *obj = NULL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	git_error_set_str(GIT_ERROR_INVALID, msg);
+	return -1;
+}
 
-		if ((except == NULL || strcmp(git_reference_name(r), except) != 0) &&
-		    git_reference_peel(&obj, r, GIT_OBJECT_COMMIT) == 0) {
-			git_revwalk_hide(walk, git_object_id(obj));
-			git_object_free(obj);
-		}
-		git_reference_free(r);
+int hook_rev_list_start(hook_rev_list *rl, char *const *args)
+{
+	size_t n = 0, i;
+	char **argv;
+	int fds[2];
+
+	rl->out = NULL;
+	rl->pid = -1;
+	while (args[n])
+		n++;
+	if ((argv = calloc(n + 3, sizeof(char *))) == NULL)
+		return rev_list_error("out of memory");
+	argv[0] = "git";
+	argv[1] = "rev-list";
+	for (i = 0; i < n; i++)
+		argv[i + 2] = args[i];
+	if (pipe(fds) < 0) {
+		free(argv);
+		return rev_list_error("cannot run git rev-list: %s", strerror(errno));
 	}
-	git_reference_iterator_free(it);
-	return error == GIT_ITEROVER ? 0 : error;
+	if ((rl->pid = fork()) == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execvp("git", argv);
+		_exit(127);
+	}
+	free(argv);
+	close(fds[1]);
+	if (rl->pid < 0 || (rl->out = fdopen(fds[0], "r")) == NULL) {
+		close(fds[0]);
+		hook_rev_list_finish(rl);
+		return rev_list_error("cannot run git rev-list: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int hook_rev_list_next(hook_rev_list *rl, git_oid *id)
+{
+	char line[GIT_OID_HEXSZ + 8];
+
+	if (rl->out == NULL || fgets(line, sizeof(line), rl->out) == NULL)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	if (git_oid_fromstr(id, line) < 0)
+		return rev_list_error("git rev-list printed '%s'", line);
+	return 1;
+}
+
+int hook_rev_list_finish(hook_rev_list *rl)
+{
+	int status = 0;
+
+	if (rl->out)
+		fclose(rl->out);
+	rl->out = NULL;
+	if (rl->pid <= 0)
+		return 0;
+	if (waitpid(rl->pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		rl->pid = -1;
+		return rev_list_error("git rev-list failed (exit status %d)",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	rl->pid = -1;
+	return 0;
 }

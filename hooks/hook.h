@@ -7,6 +7,7 @@
 #define CLOSELOOP_HOOK_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <git2.h>
 #include <closeloop/closeloop.h>
 #include <closeloop/tracker.h>
@@ -59,10 +60,24 @@ int hook_commit_text_parse(hook_commit_text *out, const char *data,
 
 
 
-/* Hide from walk every commit a ref reaches, but for ref except (NULL:
- * none); tags are peeled to their commits. */
-int hook_hide_refs(git_revwalk *walk, git_repository *repo,
-	const char *except);
+/*
+ * The commits to check are listed by git itself, `git rev-list ARGS`, run
+ * in the hook's environment (GIT_DIR, the quarantine). git stops as soon
+ * as new commits meet history a ref reaches (commit-graph, date
+ * heuristics), where libgit2 1.5's revwalk first marks every hidden
+ * ancestor, reading the whole history on each push.
+ */
+typedef struct {
+	FILE *out;
+	pid_t pid;
+} hook_rev_list;
+
+/* Start git rev-list with args (NULL-terminated, after "rev-list"). */
+int hook_rev_list_start(hook_rev_list *rl, char *const *args);
+/* The next commit: 1, 0 at the end, -1 on a bad line (git error set). */
+int hook_rev_list_next(hook_rev_list *rl, git_oid *id);
+/* Wait for git; -1 (git error set) when it failed. */
+int hook_rev_list_finish(hook_rev_list *rl);
 
 /* The author's "Name <email>" and time from a raw commit's headers. */
 int hook_commit_author(char *name, size_t name_len, int64_t *time,

@@ -121,29 +121,29 @@ static int commit_landed(post_receive *p, const git_oid *oid, const char *ref)
 
 static int walk_update(post_receive *p, const hook_update *u)
 {
-	git_revwalk *walk = NULL;
+	char new_hex[GIT_OID_HEXSZ + 1], old_hex[GIT_OID_HEXSZ + 1];
+	char exclude[HOOK_MAX_LINE + 16];
+	/* oldest first, so that the ledger reads in commit order */
+	char *args[] = { "--reverse", "--topo-order", new_hex, "--not",
+		old_hex, NULL, NULL };
+	hook_rev_list rl;
 	git_oid oid;
-	int error;
+	int r, error;
 
-	if ((error = git_revwalk_new(&walk, p->repo)) < 0)
-		return error;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-	if ((error = git_revwalk_push(walk, &u->new_id)) < 0)
-		goto out;
-	if (!git_oid_is_zero(&u->old_id))
-		error = git_revwalk_hide(walk, &u->old_id);
-	else
+	git_oid_tostr(new_hex, sizeof(new_hex), &u->new_id);
+	git_oid_tostr(old_hex, sizeof(old_hex), &u->old_id);
+	if (git_oid_is_zero(&u->old_id)) {
 		/* a new branch: its new commits are those no other ref reaches */
-		error = hook_hide_refs(walk, p->repo, u->ref);
-	if (error < 0)
-		goto out;
-	while ((error = git_revwalk_next(&oid, walk)) == 0)
+		snprintf(exclude, sizeof(exclude), "--exclude=%s", u->ref);
+		args[4] = exclude;
+		args[5] = "--all";
+	}
+	if ((error = hook_rev_list_start(&rl, args)) < 0)
+		return error;
+	while ((r = hook_rev_list_next(&rl, &oid)) == 1)
 		commit_landed(p, &oid, u->ref);
-	if (error == GIT_ITEROVER)
-		error = 0;
-out:
-	git_revwalk_free(walk);
-	return error;
+	error = hook_rev_list_finish(&rl);
+	return r < 0 ? r : error;
 }
 
 int main(int argc, char **argv)

@@ -2,11 +2,8 @@
  * scan.c: walking the commits of a push and collecting ticket references,
  * with tracker lookups started while the walk goes on.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <closeloop/sys/tracker.h>
 
@@ -305,75 +302,28 @@ static int submit_new(scan *s, int all)
 
 /* The walk */
 
-/* Set a libgit2 error so that callers report it like libgit2's own. */
-static int cl__hook_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static int cl__hook_error(const char *fmt, ...)
+/* The tips of protected refs the push moves; their new commits are
+ * those no existing ref reaches. */
+static char **rev_list_args(const hook_input *in, const cl_config *cfg,
+	char (*hex)[GIT_OID_HEXSZ + 1], size_t *pushed)
 {
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	git_error_set_str(GIT_ERROR_INVALID, msg);
-	return -1;
-}
-
-/*
- * The commits new to the repository are listed by git itself:
- * `git rev-list NEW... --not --all`. git stops as soon as the new commits
- * meet history that a ref reaches (with commit-graph and date heuristics),
- * where libgit2 1.5's revwalk marks every hidden ancestor first and so
- * reads the whole history on each push. git is on every git server, and
- * the hook's environment (GIT_DIR, the quarantine) passes on to it.
- */
-static pid_t start_rev_list(FILE **out, const hook_input *in,
-	const cl_config *cfg, size_t *pushed)
-{
-	char **argv = calloc(in->count + 6, sizeof(char *));
-	char (*hex)[GIT_OID_HEXSZ + 1] = calloc(in->count + 1, sizeof(*hex));
-	int fds[2] = { -1, -1 };
+	char **args = calloc(in->count + 3, sizeof(char *));
 	size_t i, n = 0;
-	pid_t pid = -1;
 
-	*out = NULL;
 	*pushed = 0;
-	if (argv == NULL || hex == NULL)
-		goto done;
-	argv[n++] = "git";
-	argv[n++] = "rev-list";
+	if (args == NULL)
+		return NULL;
 	for (i = 0; i < in->count; i++) {
 		const hook_update *u = &in->updates[i];
 
 		if (git_oid_is_zero(&u->new_id) || !hook_ref_protected(cfg, u->ref))
 			continue;
-		git_oid_tostr(hex[*pushed], sizeof(hex[0]), &u->new_id);
-		argv[n++] = hex[(*pushed)++];
+		git_oid_tostr(hex[*pushed], GIT_OID_HEXSZ + 1, &u->new_id);
+		args[n++] = hex[(*pushed)++];
 	}
-	argv[n++] = "--not";
-	argv[n++] = "--all";
-	if (*pushed == 0 || pipe(fds) < 0)
-		goto done;
-	if ((pid = fork()) == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execvp("git", argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	if (pid > 0 && (*out = fdopen(fds[0], "r")) != NULL)
-		fds[0] = -1;
-done:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	free(argv);
-	free(hex);
-	return pid;
+	args[n++] = "--not";
+	args[n++] = "--all";
+	return args;
 }
 
 static int read_commit(scan *s, git_odb *odb, const git_oid *id)
@@ -401,38 +351,35 @@ static int read_commit(scan *s, git_odb *odb, const git_oid *id)
 int scan_walk(scan *s, git_repository *repo, const hook_input *in,
 	const cl_config *cfg)
 {
-	char line[GIT_OID_HEXSZ + 8];
+	char (*hex)[GIT_OID_HEXSZ + 1] = calloc(in->count + 1, sizeof(*hex));
+	char **args = hex ? rev_list_args(in, cfg, hex, &(size_t){ 0 }) : NULL;
+	hook_rev_list rl = { NULL, -1 };
 	git_odb *odb = NULL;
-	FILE *list = NULL;
-	size_t pushed = 0;
-	pid_t pid = -1;
-	int error, status = 0;
 	git_oid id;
+	int error, r;
 
-	if ((error = git_repository_odb(&odb, repo)) < 0)
-		return error;
-	pid = start_rev_list(&list, in, cfg, &pushed);
-	if (pushed == 0)
-		goto out;
-	if (pid < 0 || list == NULL) {
-		error = cl__hook_error("cannot run git rev-list");
+	if (args == NULL) {
+		free(hex);
+		return CL_ENOMEM;
+	}
+	if (args[0] == NULL || strcmp(args[0], "--not") == 0) {
+		error = 0; /* no protected ref moves forward */
 		goto out;
 	}
-	while (error == 0 && fgets(line, sizeof(line), list) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (git_oid_fromstr(&id, line) < 0)
-			error = cl__hook_error("git rev-list printed '%s'", line);
-		else
-			error = read_commit(s, odb, &id);
-	}
+	if ((error = git_repository_odb(&odb, repo)) < 0 ||
+	    (error = hook_rev_list_start(&rl, args)) < 0)
+		goto out;
+	while ((r = hook_rev_list_next(&rl, &id)) == 1 &&
+	       (error = read_commit(s, odb, &id)) == 0)
+		;
+	if (r < 0)
+		error = r;
+	if (hook_rev_list_finish(&rl) < 0 && error == 0)
+		error = -1;
 out:
-	if (list)
-		fclose(list);
-	if (pid > 0 && (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-			WEXITSTATUS(status) != 0) && error == 0)
-		error = cl__hook_error("git rev-list failed (exit status %d)",
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	git_odb_free(odb);
+	free(args);
+	free(hex);
 	return error;
 }
 
