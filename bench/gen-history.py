@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Write a git fast-import stream of N commits on top of FROM (or a root),
 whose messages reference T distinct tickets: one in ten closes its ticket,
-the rest mention it, in the styles real histories use."""
+the rest mention it, in the styles real histories use.
+
+usage: gen-history.py N T REF [FROM [SKIP]]
+Commit i is dated SKIP + i seconds after a fixed time: commits on top of
+FROM must be dated after it (pass FROM's count), as real ones are; git's
+walk relies on dates to stop early."""
 import sys
 
 n = int(sys.argv[1])
 tickets = int(sys.argv[2])
 ref = sys.argv[3]
 parent = sys.argv[4] if len(sys.argv) > 4 else None
+skip = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 out = sys.stdout.buffer
 t0 = 1795392000
 for i in range(1, n + 1):
@@ -22,8 +28,8 @@ for i in range(1, n + 1):
     blob = b"line %d\n" % i
     out.write(b"commit %s\n" % ref.encode())
     out.write(b"mark :%d\n" % i)
-    out.write(b"author Bench <bench@example.com> %d +0000\n" % (t0 + i))
-    out.write(b"committer Bench <bench@example.com> %d +0000\n" % (t0 + i))
+    out.write(b"author Bench <bench@example.com> %d +0000\n" % (t0 + skip + i))
+    out.write(b"committer Bench <bench@example.com> %d +0000\n" % (t0 + skip + i))
     out.write(b"data %d\n%s" % (len(data), data))
     if i == 1 and parent:
         out.write(b"from %s\n" % parent.encode())

@@ -168,61 +168,6 @@ int hook_override_allowed(const cl_config *cfg, const char *user)
 	return 0;
 }
 
-int hook_commit_text_parse(hook_commit_text *out, const char *data, size_t len)
-{
-	const char *p = data, *end = data + len;
-
-	/* headers end at the first empty line; the message follows */
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl == NULL)
-			return -1;
-		if (nl == p) {
-			p++;
-			break;
-		}
-		p = nl + 1;
-	}
-	out->message = p;
-	out->message_len = (size_t)(end - p);
-	out->subject = p;
-	while (p < end && *p != '\n')
-		p++;
-	out->subject_len = (size_t)(p - out->subject);
-	return 0;
-}
-
-int hook_commit_author(char *name, size_t name_len, int64_t *time,
-	const char *data, size_t len)
-{
-	const char *p = data, *end = data + len;
-
-	while (p < end && *p != '\n') {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n > 7 && memcmp(p, "author ", 7) == 0) {
-			/* "author Name <email> 1700000000 +0100" */
-			const char *gt = NULL, *q;
-
-			for (q = p + 7; q < p + n; q++)
-				if (*q == '>')
-					gt = q;
-			if (gt == NULL)
-				return -1;
-			snprintf(name, name_len, "%.*s", (int)(gt + 1 - (p + 7)),
-				p + 7);
-			*time = strtoll(gt + 1, NULL, 10);
-			return 0;
-		}
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return -1;
-}
-
 /* Set a libgit2 error so that callers report it like libgit2's own. */
 static int rev_list_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -246,19 +191,27 @@ int hook_rev_list_start(hook_rev_list *rl, char *const *args)
 
 	rl->out = NULL;
 	rl->pid = -1;
+	rl->buf = NULL;
+	rl->cap = 0;
 	while (args[n])
 		n++;
-	if ((argv = calloc(n + 3, sizeof(char *))) == NULL)
+	if ((argv = calloc(n + 5, sizeof(char *))) == NULL)
 		return rev_list_error("out of memory");
 	argv[0] = "git";
 	argv[1] = "rev-list";
+	/* a message cannot hold NUL: git's formatter stops at one */
+	argv[2] = "--no-commit-header";
+	argv[3] = "--format=%H %at%n%an <%ae>%n%B%x00";
 	for (i = 0; i < n; i++)
-		argv[i + 2] = args[i];
+		argv[i + 4] = args[i];
 	if (pipe(fds) < 0) {
 		free(argv);
 		return rev_list_error("cannot run git rev-list: %s", strerror(errno));
 	}
 	if ((rl->pid = fork()) == 0) {
+		/* git flushes after every commit when its output is a pipe:
+		 * one write (and one read here) per commit, otherwise */
+		setenv("GIT_FLUSH", "0", 1);
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
@@ -275,15 +228,50 @@ int hook_rev_list_start(hook_rev_list *rl, char *const *args)
 	return 0;
 }
 
-int hook_rev_list_next(hook_rev_list *rl, git_oid *id)
+int hook_commit_parse(hook_commit *c, char *rec, size_t len)
 {
-	char line[GIT_OID_HEXSZ + 8];
+	char *p = rec, *end = rec + len, *nl, *sp;
 
-	if (rl->out == NULL || fgets(line, sizeof(line), rl->out) == NULL)
+	/* "HEX TIME\nNAME <EMAIL>\nMESSAGE"; git ends each record with a
+	 * newline, which leads the next one */
+	if (p < end && *p == '\n')
+		p++;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    (sp = memchr(p, ' ', (size_t)(nl - p))) == NULL ||
+	    sp - p != GIT_OID_HEXSZ)
+		return -1;
+	memcpy(c->hex, p, GIT_OID_HEXSZ);
+	c->hex[GIT_OID_HEXSZ] = '\0';
+	if (git_oid_fromstr(&c->id, c->hex) < 0)
+		return -1;
+	c->time = strtoll(sp + 1, NULL, 10);
+	p = nl + 1;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		return -1;
+	*nl = '\0';
+	c->author = p;
+	c->message = p = nl + 1;
+	c->message_len = (size_t)(end - p);
+	c->subject = p;
+	while (p < end && *p != '\n')
+		p++;
+	c->subject_len = (size_t)(p - c->subject);
+	return 0;
+}
+
+int hook_rev_list_next(hook_rev_list *rl, hook_commit *c)
+{
+	ssize_t n;
+
+	if (rl->out == NULL ||
+	    (n = getdelim(&rl->buf, &rl->cap, '\0', rl->out)) <= 0)
 		return 0;
-	line[strcspn(line, "\n")] = '\0';
-	if (git_oid_fromstr(id, line) < 0)
-		return rev_list_error("git rev-list printed '%s'", line);
+	if (n == 1 && rl->buf[0] == '\n')
+		return 0; /* the newline after the last record */
+	if (rl->buf[n - 1] != '\0')
+		return rev_list_error("git rev-list ended in the middle of a commit");
+	if (hook_commit_parse(c, rl->buf, (size_t)n - 1) < 0)
+		return rev_list_error("git rev-list printed a record closeloop cannot read");
 	return 1;
 }
 
@@ -294,6 +282,9 @@ int hook_rev_list_finish(hook_rev_list *rl)
 	if (rl->out)
 		fclose(rl->out);
 	rl->out = NULL;
+	free(rl->buf);
+	rl->buf = NULL;
+	rl->cap = 0;
 	if (rl->pid <= 0)
 		return 0;
 	if (waitpid(rl->pid, &status, 0) < 0 || !WIFEXITED(status) ||

@@ -47,39 +47,41 @@ int hook_override_allowed(const cl_config *cfg, const char *user);
 /* Print to stderr with the "closeloop: " prefix git shows as remote: */
 void hook_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The commit message and subject of a raw commit object. */
-typedef struct {
-	const char *message;  /* points into the object data */
-	size_t message_len;
-	const char *subject;  /* first line of message */
-	size_t subject_len;
-} hook_commit_text;
-
-int hook_commit_text_parse(hook_commit_text *out, const char *data,
-	size_t len);
-
-
-
 /*
- * The commits to check are listed by git itself, `git rev-list ARGS`, run
- * in the hook's environment (GIT_DIR, the quarantine). git stops as soon
- * as new commits meet history a ref reaches (commit-graph, date
- * heuristics), where libgit2 1.5's revwalk first marks every hidden
- * ancestor, reading the whole history on each push.
+ * The commits to check are listed and read by git itself: `git rev-list
+ * ARGS` in the hook's environment (GIT_DIR, the quarantine), printing each
+ * commit's id, author and message. git stops as soon as new commits meet
+ * history a ref reaches (commit-graph, date heuristics), where libgit2
+ * 1.5's revwalk first marks every hidden ancestor, reading the whole
+ * history on each push; and git inflates each commit once, where reading
+ * the ids back through libgit2 inflated it a second time.
  */
 typedef struct {
 	FILE *out;
 	pid_t pid;
+	char *buf;            /* the current record, reused */
+	size_t cap;
 } hook_rev_list;
+
+/* One commit; the pointers are valid until the next hook_rev_list_next. */
+typedef struct {
+	git_oid id;
+	char hex[GIT_OID_HEXSZ + 1];
+	int64_t time;         /* author time */
+	const char *author;   /* "Name <email>" */
+	const char *message;  /* the whole message, UTF-8 */
+	size_t message_len;
+	const char *subject;  /* its first line */
+	size_t subject_len;
+} hook_commit;
 
 /* Start git rev-list with args (NULL-terminated, after "rev-list"). */
 int hook_rev_list_start(hook_rev_list *rl, char *const *args);
-/* The next commit: 1, 0 at the end, -1 on a bad line (git error set). */
-int hook_rev_list_next(hook_rev_list *rl, git_oid *id);
+/* The next commit: 1, 0 at the end, -1 on a bad record (git error set). */
+int hook_rev_list_next(hook_rev_list *rl, hook_commit *c);
 /* Wait for git; -1 (git error set) when it failed. */
 int hook_rev_list_finish(hook_rev_list *rl);
 
-/* The author's "Name <email>" and time from a raw commit's headers. */
-int hook_commit_author(char *name, size_t name_len, int64_t *time,
-	const char *data, size_t len);
+/* Parse one record as hook_rev_list_start asks git to print it. */
+int hook_commit_parse(hook_commit *c, char *rec, size_t len);
 #endif

@@ -20,7 +20,6 @@ typedef struct {
 	cl_tracker *tracker;
 	cl_store *store;
 	git_repository *repo;
-	git_odb *odb;
 	const char *tracker_name;
 	const char *pusher;
 	size_t work_done, replies;
@@ -75,27 +74,16 @@ static void record_reply(post_receive *p, const cl_reply_ref *rr,
 			id, cl_error_last()->message);
 }
 
-static int commit_landed(post_receive *p, const git_oid *oid, const char *ref)
+static void commit_landed(post_receive *p, const hook_commit *c,
+	const char *ref)
 {
 	cl_refs_opts opts = CL_REFS_OPTS_INIT;
-	git_odb_object *obj = NULL;
-	hook_commit_text text;
 	cl_refs *refs = NULL;
-	char hex[GIT_OID_HEXSZ + 1], author[512] = "", id[600];
-	int64_t when = 0;
+	char id[600];
 	size_t i;
 
-	if (git_odb_read(&obj, p->odb, oid) < 0)
-		return -1;
-	git_oid_tostr(hex, sizeof(hex), oid);
-	hook_commit_author(author, sizeof(author), &when,
-		git_odb_object_data(obj), git_odb_object_size(obj));
-	if (hook_commit_text_parse(&text, git_odb_object_data(obj),
-		    git_odb_object_size(obj)) < 0 ||
-	    cl_refs_parse(&refs, text.message, text.message_len, &opts) < 0) {
-		git_odb_object_free(obj);
-		return 0;
-	}
+	if (cl_refs_parse(&refs, c->message, c->message_len, &opts) < 0)
+		return;
 	for (i = 0; i < cl_refs_count(refs); i++) {
 		const cl_ref *r = cl_refs_get(refs, i);
 		json_object *d;
@@ -107,16 +95,15 @@ static int commit_landed(post_receive *p, const git_oid *oid, const char *ref)
 		json_object_object_add(d, "ref", json_object_new_string(ref));
 		json_object_object_add(d, "pusher", json_object_new_string(p->pusher));
 		json_object_object_add(d, "subject", json_object_new_string_len(
-			text.subject, (int)(text.subject_len > 200 ? 200 : text.subject_len)));
-		append(p, CL_EVENT_WORK_DONE, id, author, hex, when, d);
+			c->subject, (int)(c->subject_len > 200 ? 200 : c->subject_len)));
+		append(p, CL_EVENT_WORK_DONE, id, c->author, c->hex, c->time, d);
 		p->work_done++;
 	}
 	for (i = 0; i < cl_refs_reply_count(refs); i++)
 		if (cl_refs_reply(refs, i)->has_ref)
-			record_reply(p, cl_refs_reply(refs, i), hex, author, when);
+			record_reply(p, cl_refs_reply(refs, i), c->hex, c->author,
+				c->time);
 	cl_refs_free(refs);
-	git_odb_object_free(obj);
-	return 0;
 }
 
 static int walk_update(post_receive *p, const hook_update *u)
@@ -127,7 +114,7 @@ static int walk_update(post_receive *p, const hook_update *u)
 	char *args[] = { "--reverse", "--topo-order", new_hex, "--not",
 		old_hex, NULL, NULL };
 	hook_rev_list rl;
-	git_oid oid;
+	hook_commit c;
 	int r, error;
 
 	git_oid_tostr(new_hex, sizeof(new_hex), &u->new_id);
@@ -140,8 +127,8 @@ static int walk_update(post_receive *p, const hook_update *u)
 	}
 	if ((error = hook_rev_list_start(&rl, args)) < 0)
 		return error;
-	while ((r = hook_rev_list_next(&rl, &oid)) == 1)
-		commit_landed(p, &oid, u->ref);
+	while ((r = hook_rev_list_next(&rl, &c)) == 1)
+		commit_landed(p, &c, u->ref);
 	error = hook_rev_list_finish(&rl);
 	return r < 0 ? r : error;
 }
@@ -153,17 +140,26 @@ int main(int argc, char **argv)
 	const char *location = NULL, *mode = "enforce";
 	size_t i;
 
-	(void)argv;
 	memset(&p, 0, sizeof(p));
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+			 strcmp(argv[1], "-h") == 0)) {
+		fputs("closeloop-post-receive: git runs this post-receive hook with OLD NEW REF\n"
+			"lines on stdin. It records a work.done event for each closing reference\n"
+			"that landed on a protected ref, and each Customer-Reply trailer as a\n"
+			"reply (also written to the tracker). Always exits 0.\n"
+			"Install: closeloop install-hook REPO. See closeloop-hooks(8).\n", stdout);
+		return 0;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: closeloop-post-receive < OLD NEW REF lines\n");
+		fprintf(stderr, "usage: closeloop-post-receive < OLD NEW REF lines\n"
+			"git runs this hook; see closeloop-hooks(8).\n");
 		return 2;
 	}
 	git_libgit2_init();
 	if (hook_read_input(&in, stdin) != 0)
 		goto out;
 	if (git_repository_open_ext(&p.repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV,
-		    NULL) < 0 || git_repository_odb(&p.odb, p.repo) < 0) {
+		    NULL) < 0) {
 		hook_say("warning: cannot open the repository; nothing recorded");
 		goto out;
 	}
@@ -200,7 +196,6 @@ out:
 	hook_input_free(&in);
 	cl_store_free(p.store);
 	cl_tracker_free(p.tracker);
-	git_odb_free(p.odb);
 	git_repository_free(p.repo);
 	cl_config_free(p.cfg);
 	git_libgit2_shutdown();

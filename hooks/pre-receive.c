@@ -428,20 +428,24 @@ int main(int argc, char **argv)
 	const char *mode = "enforce";
 	int status = 0;
 
-	(void)argv;
 	memset(&p, 0, sizeof(p));
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+			 strcmp(argv[1], "-h") == 0)) {
+		fputs("closeloop-pre-receive: git runs this pre-receive hook with OLD NEW REF lines\n"
+			"on stdin. It checks the commits a push brings to protected refs against\n"
+			"the tracker (ticket exists, closing needs an owner and a linked customer\n"
+			"reply) and exits 0 to accept, 1 to reject with a report of each problem\n"
+			"and its fix. Override: git push -o closeloop.override=\"REASON\" (users in\n"
+			"closeloop.overrideUsers). Install: closeloop install-hook REPO.\n"
+			"See closeloop-hooks(8).\n", stdout);
+		return 0;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "usage: closeloop-pre-receive < OLD NEW REF lines\n"
 			"git runs this hook; see closeloop-hooks(8).\n");
 		return 2;
 	}
 	git_libgit2_init();
-	/* git index-pack verified every object it received; hashing each
-	 * again on read would cost a fifth of the walk */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	/* each commit is read once: a cache would only make memory grow
-	 * with the size of the push */
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	if ((status = hook_read_input(&p.input, stdin)) != 0 ||
 	    (status = open_repository(&p)) != 0 ||
 	    (status = load_config(&p)) != 0)
@@ -455,7 +459,7 @@ int main(int argc, char **argv)
 	if ((status = open_tracker(&p)) != 0)
 		goto out;
 	scan_init(&p.scan, p.tracker);
-	if (scan_walk(&p.scan, p.repo, &p.input, p.cfg) < 0) {
+	if (scan_walk(&p.scan, &p.input, p.cfg) < 0) {
 		const git_error *e = git_error_last();
 
 		hook_say("push rejected: cannot read the pushed commits: %s",

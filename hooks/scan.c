@@ -326,20 +326,12 @@ static char **rev_list_args(const hook_input *in, const cl_config *cfg,
 	return args;
 }
 
-static int read_commit(scan *s, git_odb *odb, const git_oid *id)
+static int read_commit(scan *s, const hook_commit *c)
 {
-	git_odb_object *obj = NULL;
-	hook_commit_text text;
 	int error;
 
-	if ((error = git_odb_read(&obj, odb, id)) < 0)
-		return error;
-	if (hook_commit_text_parse(&text, git_odb_object_data(obj),
-		    git_odb_object_size(obj)) == 0)
-		error = scan_message(s, id, text.message, text.message_len,
-			text.subject, text.subject_len);
-	git_odb_object_free(obj);
-	if (error < 0)
+	if ((error = scan_message(s, &c->id, c->message, c->message_len,
+		    c->subject, c->subject_len)) < 0)
 		return error;
 	if ((error = submit_new(s, 0)) < 0)
 		return error;
@@ -348,14 +340,12 @@ static int read_commit(scan *s, git_odb *odb, const git_oid *id)
 	return 0;
 }
 
-int scan_walk(scan *s, git_repository *repo, const hook_input *in,
-	const cl_config *cfg)
+int scan_walk(scan *s, const hook_input *in, const cl_config *cfg)
 {
 	char (*hex)[GIT_OID_HEXSZ + 1] = calloc(in->count + 1, sizeof(*hex));
 	char **args = hex ? rev_list_args(in, cfg, hex, &(size_t){ 0 }) : NULL;
-	hook_rev_list rl = { NULL, -1 };
-	git_odb *odb = NULL;
-	git_oid id;
+	hook_rev_list rl = { NULL, -1, NULL, 0 };
+	hook_commit c;
 	int error, r;
 
 	if (args == NULL) {
@@ -366,18 +356,16 @@ int scan_walk(scan *s, git_repository *repo, const hook_input *in,
 		error = 0; /* no protected ref moves forward */
 		goto out;
 	}
-	if ((error = git_repository_odb(&odb, repo)) < 0 ||
-	    (error = hook_rev_list_start(&rl, args)) < 0)
+	if ((error = hook_rev_list_start(&rl, args)) < 0)
 		goto out;
-	while ((r = hook_rev_list_next(&rl, &id)) == 1 &&
-	       (error = read_commit(s, odb, &id)) == 0)
+	while ((r = hook_rev_list_next(&rl, &c)) == 1 &&
+	       (error = read_commit(s, &c)) == 0)
 		;
 	if (r < 0)
 		error = r;
 	if (hook_rev_list_finish(&rl) < 0 && error == 0)
 		error = -1;
 out:
-	git_odb_free(odb);
 	free(args);
 	free(hex);
 	return error;

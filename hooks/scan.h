@@ -56,8 +56,7 @@ void scan_free(scan *s);
 
 /* Walk every commit reachable from the new tips and from no existing ref,
  * submitting lookups as tickets turn up. 0 or a libgit2/closeloop error. */
-int scan_walk(scan *s, git_repository *repo, const hook_input *in,
-	const cl_config *cfg);
+int scan_walk(scan *s, const hook_input *in, const cl_config *cfg);
 
 /* Finish the lookups (and the delivery checks closing references need)
  * before deadline_ms. */

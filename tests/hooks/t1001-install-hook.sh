@@ -74,4 +74,21 @@ test_expect_success 'missing hook programs: exit 2, named' '
 	CLOSELOOP_LIBEXECDIR=$TRASH/nowhere expect_code 2 closeloop install-hook r1.git 2>err &&
 	contains err "$TRASH/nowhere/closeloop-pre-receive is missing"
 '
+test_expect_success 'the hook programs answer --help and refuse other arguments' '
+	for h in pre-receive post-receive; do
+		"$TRASH/libexec/closeloop-$h" --help >out &&
+		contains out "closeloop-$h: git runs this $h hook" &&
+		contains out "closeloop-hooks(8)" &&
+		expect_code 2 "$TRASH/libexec/closeloop-$h" --bogus 2>err </dev/null &&
+		contains err "usage: closeloop-$h" || exit 1
+	done
+'
+test_expect_success 'the man page closeloop-hooks(8) describes both hooks and their options' '
+	sed "s/\\\\-/-/g" "$top_srcdir/doc/closeloop-hooks.8" >man.txt &&
+	for w in closeloop.override protectedBranches onTrackerError hookTimeout \
+		overrideUsers push.unverified work.done reply.linked \
+		closeloop-chained GIT_PUSH_OPTION_COUNT; do
+		grep -q -- "$w" man.txt || { echo "closeloop-hooks.8 does not name $w"; exit 1; }
+	done
+'
 test_done

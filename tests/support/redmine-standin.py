@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""A Redmine REST stand-in for benchmarks: answers the calls closeloop's
-hook makes (issues.json?issue_id=..., issue_statuses.json, issues/N.json,
-users/N.json, users/current.json) for any issue number, every issue owned
-and delivered, and checks each request against the documented API: the
-key header, the query parameters, at most 100 ids per batch. It counts
-requests per path; GET /_stats returns the counts."""
+"""A Redmine REST stand-in for the hook's tests and benchmark: answers the
+calls closeloop's hook makes (issues.json?issue_id=..., issue_statuses.json,
+issues/N.json, users/N.json) for any issue number, every issue owned and
+with a reply field value, and checks each request against the documented
+API: the key header, the query parameters, at most 100 ids per batch.
+GET /_stats returns the requests per path, how many times each issue id
+was asked for in batches, and the errors found.
+
+usage: redmine-standin.py [PORT [KEY]]   (prints the port it listens on)"""
 import json
 import sys
 import threading
@@ -13,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 KEY = sys.argv[2] if len(sys.argv) > 2 else "benchkey"
 stats = {}
+batch_ids = {}
 errors = []
 lock = threading.Lock()
 
@@ -32,6 +36,9 @@ def issue(n):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle on, the second
+    # waits 40 ms for the client's delayed ACK
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -50,7 +57,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             stats[u.path] = stats.get(u.path, 0) + 1
         if u.path == "/_stats":
-            return self.send(200, {"requests": stats, "errors": errors})
+            return self.send(200, {"requests": stats, "batch_ids": batch_ids,
+                                   "errors": errors})
         if self.headers.get("X-Redmine-API-Key") != KEY:
             errors.append("missing or wrong key on " + u.path)
             return self.send(401, {})
@@ -58,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
             ids = q.get("issue_id", [""])[0].split(",")
             if len(ids) > 100 or q.get("status_id") != ["*"]:
                 errors.append("bad batch query " + u.query)
+            with lock:
+                for i in ids:
+                    batch_ids[i] = batch_ids.get(i, 0) + 1
             issues = [issue(int(i)) for i in ids if i.isdigit()]
             return self.send(200, {"issues": issues, "total_count": len(issues),
                                    "offset": 0, "limit": 100})
