@@ -49,6 +49,16 @@ int cl__buf_printf(cl_buf *buf, const char *fmt, ...)
 char *cl__buf_detach(cl_buf *buf);
 void cl__buf_free(cl_buf *buf);
 
+/* Cryptography (OpenSSL libcrypto), in crypto.c. */
+int cl__sha256(unsigned char out[32], const void *data, size_t len);
+int cl__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
+	const void *data, size_t len);
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+void cl__hex(char *out, const unsigned char *in, size_t n);
+/* Equal, in time that depends only on the lengths: for secrets and MACs. */
+int cl__consttime_eq(const void *a, size_t a_len, const void *b,
+	size_t b_len);
+
 /* Case-insensitive ASCII compare, locale-independent. */
 int cl__strcasecmp(const char *a, const char *b);
 int cl__strncasecmp(const char *a, const char *b, size_t n);

@@ -19,8 +19,8 @@ static const struct {
 	cl_tracker_ctor ctor;
 } backends[] = {
 	{ "redmine", cl_tracker_backend_redmine },
-	{ "gitea", NULL },
-	{ "github", NULL },
+	{ "gitea", cl_tracker_backend_gitea },
+	{ "github", cl_tracker_backend_github },
 	{ "gitlab", NULL },
 	{ "jira", NULL },
 };
@@ -29,6 +29,7 @@ struct cl_tracker {
 	char *name;
 	cl_tracker_backend *backend;
 	cl_http *http;
+	char *secret;  /* webhookSecretFile's value; NULL when unset */
 };
 
 /* Opening */
@@ -182,6 +183,15 @@ static int read_settings(cl_tracker_settings *s, const char **token_file,
 		s->n_resolved_statuses = 0;
 	}
 	cl__buf_free(&key);
+	cl__buf_printf(&key, "tracker.%s.resolvedLabels", name);
+	if (key.failed)
+		return CL_ENOMEM;
+	if (cl_config_get_list(&s->resolved_labels, &s->n_resolved_labels,
+		    cfg, key.ptr) < 0) {
+		s->resolved_labels = NULL;
+		s->n_resolved_labels = 0;
+	}
+	cl__buf_free(&key);
 	return 0;
 }
 
@@ -227,6 +237,18 @@ static int make_backend(cl_tracker_backend **out, const cl_config *cfg,
 	return error;
 }
 
+static int read_webhook_secret(cl_tracker *t, const cl_config *cfg)
+{
+	const char *path = NULL;
+	int error;
+
+	if ((error = get_key(&path, cfg, t->name, "webhookSecretFile", 0)) < 0)
+		return error;
+	if (path == NULL)
+		return 0;
+	return read_token(&t->secret, t->name, path);
+}
+
 int cl_tracker_open(cl_tracker **out, const cl_config *cfg, const char *name)
 {
 	cl_http_opts opts = CL_HTTP_OPTS_INIT;
@@ -248,6 +270,7 @@ int cl_tracker_open(cl_tracker **out, const cl_config *cfg, const char *name)
 		return CL_ENOMEM;
 	}
 	if ((error = make_backend(&t->backend, cfg, t->name)) < 0 ||
+	    (error = read_webhook_secret(t, cfg)) < 0 ||
 	    (error = cl_http_new(&t->http, &opts)) < 0) {
 		cl_tracker_free(t);
 		return error;
@@ -381,6 +404,7 @@ void cl_tracker_free(cl_tracker *tracker)
 	cl_http_free(tracker->http);
 	if (tracker->backend)
 		tracker->backend->free(tracker->backend);
+	cl_secret_free(tracker->secret);
 	free(tracker->name);
 	free(tracker);
 }

@@ -34,7 +34,8 @@ typedef enum {
 	CL_ETIMEOUT = -8,  /* a deadline passed */
 	CL_EIO = -9,       /* a file could not be read or written */
 	CL_EVERSION = -10, /* a backend or schema of an unknown version */
-	CL_EEXISTS = -11   /* the thing to create is already there */
+	CL_EEXISTS = -11,  /* the thing to create is already there */
+	CL_EAUTH = -12     /* a signature, secret or token was missing or wrong */
 } cl_error_code;
 
 /* Exit codes of every closeloop program (DESIGN.md "The admin CLI"). */

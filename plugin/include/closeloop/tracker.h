@@ -10,6 +10,7 @@
 #include "config.h"
 #include "http.h"
 #include "refs.h"
+#include "webhook.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,6 +84,27 @@ CL_EXTERN(int) cl_tracker_set_reply(cl_tracker *tracker, const cl_ref *ref,
 /* Check the URL and token: *login is who the token belongs to (cl_free). */
 CL_EXTERN(int) cl_tracker_whoami(cl_tracker *tracker, char **login,
 	int64_t deadline_ms);
+
+/* Reopen a closed ticket; see the backend's reopen. */
+CL_EXTERN(int) cl_tracker_reopen(cl_tracker *tracker, const cl_ref *ref,
+	int64_t deadline_ms);
+
+/* Webhooks. Verification uses the section's webhookSecretFile; without
+ * one every webhook is refused (CL_EAUTH): an unsigned request could make
+ * closeloop act on anything. */
+CL_EXTERN(int) cl_tracker_webhook_verify(cl_tracker *tracker,
+	const cl_webhook *hook);
+/* The delivery id for dedupe: the sender's, or "sha256:HEX" of the body
+ * where the sender gives none stable. len at least CL_DELIVERY_ID_MAX. */
+#define CL_DELIVERY_ID_MAX 160
+CL_EXTERN(int) cl_tracker_webhook_id(cl_tracker *tracker,
+	const cl_webhook *hook, char *buf, size_t len);
+CL_EXTERN(int) cl_tracker_webhook_parse(cl_tracker *tracker,
+	const cl_webhook *hook, cl_tevent *ev);
+
+/* Sync: tickets changed since; see the backend's changes. */
+CL_EXTERN(int) cl_tracker_changes(cl_tracker *tracker, int64_t since,
+	cl_ticket_cb cb, void *payload, int64_t *newest, int64_t deadline_ms);
 
 /* "support:42", "gh:acme/web#7", "jira:PROJ-12" */
 CL_EXTERN(int) cl_tracker_ticket_id(char *buf, size_t len,

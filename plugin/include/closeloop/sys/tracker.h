@@ -11,12 +11,13 @@
 #include "../http.h"
 #include "../refs.h"
 #include "../tracker.h"
+#include "../webhook.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define CL_TRACKER_BACKEND_VERSION 1
+#define CL_TRACKER_BACKEND_VERSION 2
 
 enum {
 	CL_TRACKER_CAP_WEBHOOKS = 1u << 0,       /* sends webhooks */
@@ -39,6 +40,8 @@ typedef struct {
 	const char *reopen_status;
 	const char *const *resolved_statuses;
 	size_t n_resolved_statuses;
+	const char *const *resolved_labels;
+	size_t n_resolved_labels;
 } cl_tracker_settings;
 
 typedef struct cl_tracker_backend cl_tracker_backend;
@@ -72,9 +75,17 @@ struct cl_tracker_backend {
 typedef int (*cl_tracker_ctor)(cl_tracker_backend **out,
 	const cl_tracker_settings *settings);
 
-/* The built-in Redmine backend. */
+/* The built-in backends. */
 CL_EXTERN(int) cl_tracker_backend_redmine(cl_tracker_backend **out,
 	const cl_tracker_settings *settings);
+CL_EXTERN(int) cl_tracker_backend_github(cl_tracker_backend **out,
+	const cl_tracker_settings *settings);
+CL_EXTERN(int) cl_tracker_backend_gitea(cl_tracker_backend **out,
+	const cl_tracker_settings *settings);
+
+/* Marker closeloop puts in its own comments, so that the webhooks they
+ * cause are recognised (CL_TEVENT_COMMENT with by_closeloop set). */
+#define CL_COMMENT_MARKER "<!-- closeloop -->"
 
 #ifdef __cplusplus
 }
