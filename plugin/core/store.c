@@ -1,9 +1,12 @@
 /*
  * store.c: the store handle. It checks a backend once, when it is wrapped,
- * validates what callers append, and from then on calls the backend only
- * through its struct of function pointers (closeloop/sys/store.h), so
- * every backend gets the same checks and the same filter meaning.
+ * validates what callers append or queue, and from then on calls the
+ * backend only through its struct of function pointers
+ * (closeloop/sys/store.h), so every backend gets the same checks, the same
+ * filter meaning and the same clock.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +37,10 @@ int cl_store_backend_init(cl_store_backend *backend, unsigned int version)
 
 /*
  * The name of the first required slot that is empty, or NULL when all are
- * there. Every slot is required: the ledger has no useful fallback for any.
+ * there. Every ledger slot is required: the ledger has no useful fallback
+ * for any. The queue slots (version 2) are not: a backend without them
+ * still serves the hooks and the CLI, and each queue call says what is
+ * missing (unsupported() below).
  */
 static const char *missing_slot(const cl_store_backend *backend)
 {
@@ -276,4 +282,532 @@ void cl_store_free(cl_store *store)
 		return;
 	backend_free(store->backend);
 	free(store);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues: argument checks                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A text argument of something ("delivery d[2]", "outbox action"): when
+ * required it must be set and not empty; it must not be longer than max.
+ * The message names the thing and the field, so that a caller with a
+ * batch knows which one.
+ */
+static int check_text(const char *owner, const char *field,
+	const char *value, size_t max, int required)
+{
+	if (required && (value == NULL || value[0] == '\0'))
+		return cl__error(CL_EINVALID, "%s has no %s", owner, field);
+	if (too_long(value, max))
+		return cl__error(CL_EINVALID, "%s %s is longer than %zu bytes",
+			owner, field, max);
+	return 0;
+}
+
+static int check_time(const char *owner, const char *field, int64_t t)
+{
+	if (t < 0)
+		return cl__error(CL_EINVALID, "%s %s %lld is before 1970", owner,
+			field, (long long)t);
+	return 0;
+}
+
+static int check_store(const cl_store *store)
+{
+	if (store == NULL)
+		return cl__error(CL_EINVALID, "no store given");
+	return 0;
+}
+
+/* A version 2 backend may leave the queue slots empty (sys/store.h). */
+static int unsupported(const cl_store *store, const char *slot)
+{
+	return cl__error(CL_ESTORE, "store backend '%s' keeps no queues "
+		"(it has no %s)", store->backend->name, slot);
+}
+
+static int check_delivery(const cl_delivery *d, size_t i)
+{
+	char owner[48];
+	int error;
+
+	snprintf(owner, sizeof(owner), "delivery d[%zu]", i);
+	error = check_text(owner, "tracker", d->tracker, CL_EVENT_MAX_FIELD, 1);
+	if (error == 0)
+		error = check_text(owner, "id", d->id, CL_EVENT_MAX_FIELD, 1);
+	if (error == 0)
+		error = check_text(owner, "event", d->event, CL_EVENT_MAX_FIELD,
+			0);
+	if (error == 0)
+		error = check_time(owner, "received", d->received);
+	if (error < 0)
+		return error;
+	if (d->body == NULL && d->body_len > 0)
+		return cl__error(CL_EINVALID, "%s has no body but body_len %zu",
+			owner, d->body_len);
+	if (d->body_len > CL_DELIVERY_MAX_BODY)
+		return cl__error(CL_EINVALID, "%s body is longer than %d bytes",
+			owner, CL_DELIVERY_MAX_BODY);
+	return 0;
+}
+
+static int check_outbox_item(const cl_outbox_item *a)
+{
+	static const char owner[] = "outbox action";
+	int error;
+
+	error = check_text(owner, "tracker", a->tracker, CL_EVENT_MAX_FIELD, 1);
+	if (error == 0)
+		error = check_text(owner, "ticket", a->ticket,
+			CL_EVENT_MAX_FIELD, 1);
+	if (error == 0)
+		error = check_text(owner, "action", a->action,
+			CL_EVENT_MAX_FIELD, 1);
+	if (error == 0)
+		error = check_text(owner, "dedupe_key", a->dedupe_key,
+			CL_EVENT_MAX_FIELD, 0);
+	if (error == 0)
+		error = check_time(owner, "next_attempt", a->next_attempt);
+	if (error < 0)
+		return error;
+	/* "" would be one key shared by every caller that meant "none". */
+	if (a->dedupe_key != NULL && a->dedupe_key[0] == '\0')
+		return cl__error(CL_EINVALID,
+			"outbox action dedupe_key is empty (NULL for none)");
+	return 0;
+}
+
+static int check_outbox_id(int64_t id)
+{
+	if (id <= 0)
+		return cl__error(CL_EINVALID, "outbox action id %lld is not one "
+			"the store hands out", (long long)id);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues: deliveries                                                  */
+/* ------------------------------------------------------------------ */
+
+int cl_store_delivery_put(cl_store *store, const cl_delivery *d, size_t n,
+	int *dup)
+{
+	size_t i;
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->delivery_put == NULL)
+		return unsupported(store, "delivery_put");
+	if (n > 0 && d == NULL)
+		return cl__error(CL_EINVALID, "no deliveries given (d is NULL, "
+			"n is %zu)", n);
+	/* Zeroed first: on any failure below, nothing was stored. */
+	if (dup != NULL && n > 0)
+		memset(dup, 0, n * sizeof(*dup));
+	for (i = 0; i < n; i++) {
+		error = check_delivery(&d[i], i);
+		if (error < 0)
+			return error;
+	}
+	if (n == 0)
+		return 0;
+	return store->backend->delivery_put(store->backend, d, n, dup,
+		cl_clock_now());
+}
+
+int cl_store_delivery_next(cl_store *store, cl_delivery **out)
+{
+	int error;
+
+	if (out != NULL)
+		*out = NULL;
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (out == NULL)
+		return cl__error(CL_EINVALID, "no place for the delivery "
+			"(out is NULL)");
+	if (store->backend->delivery_next == NULL)
+		return unsupported(store, "delivery_next");
+	return store->backend->delivery_next(store->backend, out,
+		cl_clock_now());
+}
+
+static int check_delivery_key(const char *tracker, const char *id)
+{
+	int error;
+
+	error = check_text("delivery", "tracker", tracker, CL_EVENT_MAX_FIELD,
+		1);
+	if (error < 0)
+		return error;
+	return check_text("delivery", "id", id, CL_EVENT_MAX_FIELD, 1);
+}
+
+int cl_store_delivery_done(cl_store *store, const char *tracker,
+	const char *id)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->delivery_done == NULL)
+		return unsupported(store, "delivery_done");
+	error = check_delivery_key(tracker, id);
+	if (error < 0)
+		return error;
+	return store->backend->delivery_done(store->backend, tracker, id,
+		cl_clock_now());
+}
+
+int cl_store_delivery_failed(cl_store *store, const char *tracker,
+	const char *id, const char *reason)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->delivery_failed == NULL)
+		return unsupported(store, "delivery_failed");
+	error = check_delivery_key(tracker, id);
+	/* The audit shows why a delivery was given up: a reason is due. */
+	if (error == 0)
+		error = check_text("failed delivery", "reason", reason,
+			CL_EVENT_MAX_DETAIL, 1);
+	if (error < 0)
+		return error;
+	return store->backend->delivery_failed(store->backend, tracker, id,
+		reason, cl_clock_now());
+}
+
+int cl_store_delivery_pending(cl_store *store, int64_t *out)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (out == NULL)
+		return cl__error(CL_EINVALID, "no place for the count "
+			"(out is NULL)");
+	if (store->backend->delivery_pending == NULL)
+		return unsupported(store, "delivery_pending");
+	return store->backend->delivery_pending(store->backend, out);
+}
+
+/*
+ * One owner, one free: a delivery handed out is made by cl_delivery_dup
+ * (whichever backend read it) and released here, field by field.
+ */
+void cl_delivery_free(cl_delivery *d)
+{
+	if (d == NULL)
+		return;
+	free((char *)d->tracker);
+	free((char *)d->id);
+	free((char *)d->event);
+	free((char *)d->body);
+	free(d);
+}
+
+/* A copy of s, or NULL for NULL; *failed set when memory ran out. */
+static char *dup_or_null(const char *s, int *failed)
+{
+	char *copy;
+
+	if (s == NULL)
+		return NULL;
+	copy = cl__strdup(s);
+	if (copy == NULL)
+		*failed = 1;
+	return copy;
+}
+
+int cl_delivery_dup(cl_delivery **out, const cl_delivery *src)
+{
+	cl_delivery *d;
+	char *body;
+	int failed = 0;
+
+	if (out == NULL || src == NULL)
+		return cl__error(CL_EINVALID, "no delivery to copy or no place "
+			"for the copy");
+	*out = NULL;
+	if (src->body == NULL && src->body_len > 0)
+		return cl__error(CL_EINVALID, "delivery has no body but "
+			"body_len %zu", src->body_len);
+	d = cl__calloc(1, sizeof(*d));
+	if (d == NULL)
+		return CL_ENOMEM;
+	d->tracker = dup_or_null(src->tracker, &failed);
+	d->id = dup_or_null(src->id, &failed);
+	d->event = dup_or_null(src->event, &failed);
+	/* A NUL after the bytes lets JSON parsers take the body as a
+	 * string; body_len stays the true length (bodies may hold NULs). */
+	body = src->body_len < SIZE_MAX ? cl__malloc(src->body_len + 1) : NULL;
+	if (body == NULL) {
+		failed = 1;
+	} else {
+		if (src->body_len > 0)
+			memcpy(body, src->body, src->body_len);
+		body[src->body_len] = '\0';
+	}
+	d->body = body;
+	d->body_len = src->body_len;
+	d->received = src->received;
+	d->attempts = src->attempts;
+	if (failed) {
+		cl_delivery_free(d);
+		return cl__error_nomem();
+	}
+	*out = d;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues: the outbox                                                  */
+/* ------------------------------------------------------------------ */
+
+int cl_store_outbox_put(cl_store *store, const cl_outbox_item *a, int *dup)
+{
+	int ignored = 0;
+	int error;
+
+	if (dup != NULL)
+		*dup = 0;
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->outbox_put == NULL)
+		return unsupported(store, "outbox_put");
+	if (a == NULL)
+		return cl__error(CL_EINVALID, "no outbox action given (a is NULL)");
+	error = check_outbox_item(a);
+	if (error < 0)
+		return error;
+	return store->backend->outbox_put(store->backend, a,
+		dup != NULL ? dup : &ignored, cl_clock_now());
+}
+
+int cl_store_outbox_due(cl_store *store, int64_t now, size_t max,
+	cl_outbox_item **out, size_t *n)
+{
+	int error;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (out == NULL || n == NULL)
+		return cl__error(CL_EINVALID, "no place for the actions "
+			"(out or n is NULL)");
+	if (store->backend->outbox_due == NULL)
+		return unsupported(store, "outbox_due");
+	error = check_time("outbox", "due time", now);
+	if (error < 0)
+		return error;
+	if (max == 0)
+		return 0;
+	/* now says which actions are due (a caller may look ahead); the
+	 * claims they get are timed by the clock. */
+	return store->backend->outbox_due(store->backend, now, max, out, n,
+		cl_clock_now());
+}
+
+int cl_store_outbox_done(cl_store *store, int64_t id)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->outbox_done == NULL)
+		return unsupported(store, "outbox_done");
+	error = check_outbox_id(id);
+	if (error < 0)
+		return error;
+	return store->backend->outbox_done(store->backend, id, cl_clock_now());
+}
+
+int cl_store_outbox_retry(cl_store *store, int64_t id, int64_t next_attempt,
+	const char *error_text)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->outbox_retry == NULL)
+		return unsupported(store, "outbox_retry");
+	error = check_outbox_id(id);
+	if (error == 0)
+		error = check_time("outbox retry", "next_attempt",
+			next_attempt);
+	if (error == 0)
+		error = check_text("outbox retry", "error", error_text,
+			CL_EVENT_MAX_DETAIL, 0);
+	if (error < 0)
+		return error;
+	return store->backend->outbox_retry(store->backend, id, next_attempt,
+		error_text, cl_clock_now());
+}
+
+int cl_store_outbox_failed(cl_store *store, int64_t id,
+	const char *error_text)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->outbox_failed == NULL)
+		return unsupported(store, "outbox_failed");
+	error = check_outbox_id(id);
+	if (error == 0)
+		error = check_text("failed outbox action", "error", error_text,
+			CL_EVENT_MAX_DETAIL, 1);
+	if (error < 0)
+		return error;
+	return store->backend->outbox_failed(store->backend, id, error_text,
+		cl_clock_now());
+}
+
+int cl_store_outbox_count(cl_store *store, int64_t *pending, int64_t *failed)
+{
+	int64_t p = 0, f = 0;
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->outbox_count == NULL)
+		return unsupported(store, "outbox_count");
+	error = store->backend->outbox_count(store->backend, &p, &f);
+	if (error < 0)
+		return error;
+	if (pending != NULL)
+		*pending = p;
+	if (failed != NULL)
+		*failed = f;
+	return 0;
+}
+
+static void outbox_item_clear(cl_outbox_item *a)
+{
+	free((char *)a->tracker);
+	free((char *)a->ticket);
+	free((char *)a->action);
+	free((char *)a->body);
+	free((char *)a->dedupe_key);
+	free((char *)a->last_error);
+}
+
+void cl_outbox_items_free(cl_outbox_item *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		outbox_item_clear(&a[i]);
+	free(a);
+}
+
+/*
+ * The array's capacity is not stored: it is 4 up to 4 items, then the
+ * next power of two, so it must grow exactly when n is 0 or a power of
+ * two of at least 4.
+ */
+static int items_full(size_t n)
+{
+	return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
+int cl_outbox_items_add(cl_outbox_item **items, size_t *n,
+	const cl_outbox_item *src)
+{
+	cl_outbox_item copy;
+	int failed = 0;
+
+	if (items == NULL || n == NULL || src == NULL)
+		return cl__error(CL_EINVALID, "no outbox action to add or no "
+			"array for it");
+	if (items_full(*n)) {
+		size_t cap = *n == 0 ? 4 : *n * 2;
+		cl_outbox_item *grown;
+
+		if (cap > SIZE_MAX / sizeof(*grown))
+			return cl__error_nomem();
+		grown = cl__realloc(*items, cap * sizeof(*grown));
+		if (grown == NULL)
+			return CL_ENOMEM;
+		*items = grown;
+	}
+	copy = *src;
+	copy.tracker = dup_or_null(src->tracker, &failed);
+	copy.ticket = dup_or_null(src->ticket, &failed);
+	copy.action = dup_or_null(src->action, &failed);
+	copy.body = dup_or_null(src->body, &failed);
+	copy.dedupe_key = dup_or_null(src->dedupe_key, &failed);
+	copy.last_error = dup_or_null(src->last_error, &failed);
+	if (failed) {
+		outbox_item_clear(&copy);
+		return cl__error_nomem();
+	}
+	(*items)[(*n)++] = copy;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues: cursors                                                     */
+/* ------------------------------------------------------------------ */
+
+int cl_store_cursor_get(cl_store *store, const char *name, char **value)
+{
+	int error;
+
+	if (value != NULL)
+		*value = NULL;
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (value == NULL)
+		return cl__error(CL_EINVALID, "no place for the cursor value "
+			"(value is NULL)");
+	if (store->backend->cursor_get == NULL)
+		return unsupported(store, "cursor_get");
+	error = check_text("cursor", "name", name, CL_EVENT_MAX_FIELD, 1);
+	if (error < 0)
+		return error;
+	return store->backend->cursor_get(store->backend, name, value);
+}
+
+int cl_store_cursor_set(cl_store *store, const char *name, const char *value)
+{
+	int error;
+
+	error = check_store(store);
+	if (error < 0)
+		return error;
+	if (store->backend->cursor_set == NULL)
+		return unsupported(store, "cursor_set");
+	error = check_text("cursor", "name", name, CL_EVENT_MAX_FIELD, 1);
+	if (error < 0)
+		return error;
+	if (value == NULL)
+		return cl__error(CL_EINVALID, "cursor %s has no value "
+			"(value is NULL)", name);
+	error = check_text("cursor", "value", value, CL_EVENT_MAX_DETAIL, 0);
+	if (error < 0)
+		return error;
+	return store->backend->cursor_set(store->backend, name, value,
+		cl_clock_now());
 }

@@ -231,6 +231,25 @@ START_TEST(test_schema_tables)
 		" AND name IN ('events_time', 'events_ticket', 'events_type')",
 		count, sizeof(count));
 	ck_assert_str_eq(count, "3");
+	/* Version 2: claims on both queues, the hand-out order, cursor times. */
+	raw_query("SELECT count(*) FROM pragma_table_info('deliveries')"
+		" WHERE name IN ('seq', 'claim_pid', 'claim_token', 'claim_until',"
+		" 'finished', 'reason')", count, sizeof(count));
+	ck_assert_str_eq(count, "6");
+	raw_query("SELECT pk FROM pragma_table_info('deliveries')"
+		" WHERE name = 'seq'", count, sizeof(count));
+	ck_assert_str_eq(count, "1");
+	raw_query("SELECT count(*) FROM pragma_table_info('outbox')"
+		" WHERE name IN ('claim_pid', 'claim_token', 'claim_until',"
+		" 'finished')", count, sizeof(count));
+	ck_assert_str_eq(count, "4");
+	raw_query("SELECT count(*) FROM pragma_table_info('cursors')"
+		" WHERE name = 'updated'", count, sizeof(count));
+	ck_assert_str_eq(count, "1");
+	raw_query("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+		" AND name IN ('deliveries_state', 'outbox_due')",
+		count, sizeof(count));
+	ck_assert_str_eq(count, "2");
 }
 END_TEST
 
@@ -260,15 +279,16 @@ END_TEST
 START_TEST(test_newer_schema_rejected)
 {
 	cl_store *store = (cl_store *)&store;
-	char count[16];
+	char count[16], expected[128];
 
 	ck_assert_int_eq(raw_exec("PRAGMA user_version = 99", NULL, 0),
 		SQLITE_OK);
 	ck_assert_int_eq(cl_store_open(&store, db_path), CL_EVERSION);
 	ck_assert_ptr_null(store);
 	ck_assert_int_eq(cl_error_last()->code, CL_EVERSION);
-	ck_assert_str_eq(last_message(),
-		"ledger schema version 99 is newer than this closeloop (1)");
+	snprintf(expected, sizeof(expected), "ledger schema version 99 is "
+		"newer than this closeloop (%d)", CL_STORE_SCHEMA_VERSION);
+	ck_assert_str_eq(last_message(), expected);
 	/* Nothing was migrated. */
 	raw_query("SELECT count(*) FROM sqlite_master", count, sizeof(count));
 	ck_assert_str_eq(count, "0");
@@ -771,7 +791,10 @@ END_TEST
 /* Kept outside the fake, which is gone once freed. */
 typedef struct {
 	int migrate, append, foreach, version, free;
+	int delivery_put, outbox_due;
 	int64_t now;
+	size_t n;
+	int64_t due;
 	cl_event_filter filter;
 } fake_counts;
 
@@ -822,6 +845,34 @@ static int fake__version(cl_store_backend *backend, int *out)
 	((fake_backend *)backend)->counts->version++;
 	*out = 1;
 	return 0;
+}
+
+static int fake__delivery_put(cl_store_backend *backend, const cl_delivery *d,
+	size_t n, int *dup, int64_t now)
+{
+	fake_backend *f = (fake_backend *)backend;
+
+	f->counts->delivery_put++;
+	f->counts->now = now;
+	f->counts->n = n;
+	(void)d;
+	if (dup != NULL)
+		dup[n - 1] = 1;
+	return 0;
+}
+
+static int fake__outbox_due(cl_store_backend *backend, int64_t due,
+	size_t max, cl_outbox_item **out, size_t *n, int64_t now)
+{
+	fake_backend *f = (fake_backend *)backend;
+	cl_outbox_item a = { 9, "support", "support:1", "comment", NULL, NULL,
+		0, 0, NULL };
+
+	f->counts->outbox_due++;
+	f->counts->now = now;
+	f->counts->due = due;
+	f->counts->n = max;
+	return cl_outbox_items_add(out, n, &a);
 }
 
 static void fake__free(cl_store_backend *backend)
@@ -907,13 +958,20 @@ START_TEST(test_fake_wrong_version)
 	fake_counts counts;
 	fake_backend *f;
 	cl_store *store = (cl_store *)&store;
+	char expected[64];
 
 	memset(&counts, 0, sizeof(counts));
 	f = fake_new(&counts);
 	f->parent.version = CL_STORE_BACKEND_VERSION + 1;
 	ck_assert_int_eq(cl_store_new(&store, &f->parent), CL_EVERSION);
 	ck_assert_ptr_null(store);
-	assert_message_has("store backend version 2 is not supported");
+	snprintf(expected, sizeof(expected), "store backend version %u is not "
+		"supported", CL_STORE_BACKEND_VERSION + 1);
+	assert_message_has(expected);
+	/* A version 1 backend (no queue members) has another layout too. */
+	f->parent.version = 1;
+	ck_assert_int_eq(cl_store_new(&store, &f->parent), CL_EVERSION);
+	assert_message_has("store backend version 1 is not supported");
 	/* Not one slot of an unknown layout is called, free included. */
 	ck_assert_int_eq(counts.migrate, 0);
 	ck_assert_int_eq(counts.free, 0);
@@ -963,6 +1021,118 @@ START_TEST(test_fake_migrate_fails)
 }
 END_TEST
 
+/* A version 2 backend may keep no queues: each call says what is missing. */
+START_TEST(test_fake_without_queues)
+{
+	fake_counts counts;
+	fake_backend *f;
+	cl_store *store = NULL;
+	cl_delivery d = { "support", "d1", NULL, "{}", 2, 0, 0 };
+	cl_delivery *got = (cl_delivery *)&got;
+	cl_outbox_item a = { 0, "support", "support:1", "reopen", NULL, NULL,
+		0, 0, NULL };
+	cl_outbox_item *items = (cl_outbox_item *)&items;
+	size_t n = 7;
+	int64_t count;
+	char *value = (char *)&value;
+	int dup[1];
+
+	memset(&counts, 0, sizeof(counts));
+	f = fake_new(&counts);
+	ck_assert_int_eq(cl_store_new(&store, &f->parent), 0);
+
+	ck_assert_int_eq(cl_store_delivery_put(store, &d, 1, dup), CL_ESTORE);
+	ck_assert_str_eq(last_message(),
+		"store backend 'fake' keeps no queues (it has no delivery_put)");
+	ck_assert_int_eq(cl_store_delivery_next(store, &got), CL_ESTORE);
+	ck_assert_ptr_null(got);
+	assert_message_has("(it has no delivery_next)");
+	ck_assert_int_eq(cl_store_delivery_done(store, "support", "d1"),
+		CL_ESTORE);
+	assert_message_has("(it has no delivery_done)");
+	ck_assert_int_eq(cl_store_delivery_failed(store, "support", "d1", "x"),
+		CL_ESTORE);
+	assert_message_has("(it has no delivery_failed)");
+	ck_assert_int_eq(cl_store_delivery_pending(store, &count), CL_ESTORE);
+	assert_message_has("(it has no delivery_pending)");
+	ck_assert_int_eq(cl_store_outbox_put(store, &a, NULL), CL_ESTORE);
+	assert_message_has("(it has no outbox_put)");
+	ck_assert_int_eq(cl_store_outbox_due(store, 0, 5, &items, &n),
+		CL_ESTORE);
+	ck_assert_ptr_null(items);
+	ck_assert_uint_eq(n, 0);
+	assert_message_has("(it has no outbox_due)");
+	ck_assert_int_eq(cl_store_outbox_done(store, 1), CL_ESTORE);
+	assert_message_has("(it has no outbox_done)");
+	ck_assert_int_eq(cl_store_outbox_retry(store, 1, 0, "x"), CL_ESTORE);
+	assert_message_has("(it has no outbox_retry)");
+	ck_assert_int_eq(cl_store_outbox_failed(store, 1, "x"), CL_ESTORE);
+	assert_message_has("(it has no outbox_failed)");
+	ck_assert_int_eq(cl_store_outbox_count(store, &count, NULL), CL_ESTORE);
+	assert_message_has("(it has no outbox_count)");
+	ck_assert_int_eq(cl_store_cursor_get(store, "sync", &value), CL_ESTORE);
+	ck_assert_ptr_null(value);
+	assert_message_has("(it has no cursor_get)");
+	ck_assert_int_eq(cl_store_cursor_set(store, "sync", "1"), CL_ESTORE);
+	assert_message_has("(it has no cursor_set)");
+	cl_store_free(store);
+	ck_assert_int_eq(counts.free, 1);
+}
+END_TEST
+
+/* Queue calls reach the backend through its struct, checked, with the
+ * process clock. */
+START_TEST(test_fake_queue_calls)
+{
+	fake_counts counts;
+	fake_backend *f;
+	cl_store *store = NULL;
+	cl_delivery d[2] = {
+		{ "support", "d1", NULL, "{}", 2, 0, 0 },
+		{ "support", "d2", "push", NULL, 0, 5, 0 },
+	};
+	cl_outbox_item *items = NULL;
+	size_t n = 0;
+	int dup[2] = { 7, 7 };
+
+	memset(&counts, 0, sizeof(counts));
+	f = fake_new(&counts);
+	f->parent.delivery_put = fake__delivery_put;
+	f->parent.outbox_due = fake__outbox_due;
+	ck_assert_int_eq(cl_store_new(&store, &f->parent), 0);
+
+	ck_assert_int_eq(cl_store_delivery_put(store, d, 2, dup), 0);
+	ck_assert_int_eq(counts.delivery_put, 1);
+	ck_assert_int_eq(counts.now, fixed_now);
+	ck_assert_uint_eq(counts.n, 2);
+	/* Zeroed by the core, then set by the backend. */
+	ck_assert_int_eq(dup[0], 0);
+	ck_assert_int_eq(dup[1], 1);
+	/* Nothing to store is not a call; a bad delivery never reaches it. */
+	ck_assert_int_eq(cl_store_delivery_put(store, d, 0, dup), 0);
+	d[1].id = "";
+	ck_assert_int_eq(cl_store_delivery_put(store, d, 2, dup), CL_EINVALID);
+	ck_assert_str_eq(last_message(), "delivery d[1] has no id");
+	ck_assert_int_eq(counts.delivery_put, 1);
+
+	ck_assert_int_eq(cl_store_outbox_due(store, 1234, 3, &items, &n), 0);
+	ck_assert_int_eq(counts.outbox_due, 1);
+	ck_assert_int_eq(counts.due, 1234);
+	ck_assert_int_eq(counts.now, fixed_now);
+	ck_assert_uint_eq(counts.n, 3);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(items[0].id, 9);
+	ck_assert_str_eq(items[0].ticket, "support:1");
+	cl_outbox_items_free(items, n);
+	/* max 0 asks for nothing: no call. */
+	ck_assert_int_eq(cl_store_outbox_due(store, 1234, 0, &items, &n), 0);
+	ck_assert_ptr_null(items);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(counts.outbox_due, 1);
+	cl_store_free(store);
+}
+END_TEST
+
 START_TEST(test_backend_init)
 {
 	const cl_store_backend template = CL_STORE_BACKEND_INIT;
@@ -974,6 +1144,8 @@ START_TEST(test_backend_init)
 	ck_assert_uint_eq(backend.version, CL_STORE_BACKEND_VERSION);
 	ck_assert_ptr_null(backend.name);
 	ck_assert(backend.migrate == template.migrate);
+	ck_assert(backend.delivery_put == NULL);
+	ck_assert(backend.cursor_set == NULL);
 	ck_assert(backend.free == NULL);
 
 	ck_assert_int_eq(cl_store_backend_init(&backend, 99), CL_EVERSION);
@@ -1021,6 +1193,8 @@ static Suite *store_suite(void)
 	tcase_add_test(core, test_fake_wrong_version);
 	tcase_add_test(core, test_fake_missing_slot);
 	tcase_add_test(core, test_fake_migrate_fails);
+	tcase_add_test(core, test_fake_without_queues);
+	tcase_add_test(core, test_fake_queue_calls);
 	tcase_add_test(core, test_backend_init);
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "config.h"
 #include "ledger.h"
+#include "queue.h"
 #include "policy.h"
 #include "refs.h"
 #include "audit.h"
