@@ -595,9 +595,9 @@ START_TEST(open_errors)
 	ck_assert_int_eq(open_error("", NULL), CL_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(cl_error_last()->message,
 		"no tracker is configured"));
-	ck_assert_int_eq(open_error(SECTION("g", "gitea"), NULL), CL_ECONFIG);
+	ck_assert_int_eq(open_error(SECTION("g", "gitlab"), NULL), CL_ECONFIG);
 	ck_assert_str_eq(cl_error_last()->message,
-		"tracker type 'gitea' is not supported by this build yet");
+		"tracker type 'gitlab' is not supported by this build yet");
 	ck_assert_int_eq(open_error(SECTION("j", "jira"), "j"), CL_ECONFIG);
 
 	snprintf(missing, sizeof(missing), "%s/nope.key", tmpdir);
