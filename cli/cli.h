@@ -68,11 +68,13 @@ int cmd_audit(int argc, char **argv, const cli_globals *g);
 int cmd_install_hook(int argc, char **argv, const cli_globals *g);
 int cmd_reply(int argc, char **argv, const cli_globals *g);
 int cmd_status(int argc, char **argv, const cli_globals *g);
+int cmd_sync(int argc, char **argv, const cli_globals *g);
 
 extern const cli_command cli_doctor;
 extern const cli_command cli_audit;
 extern const cli_command cli_install_hook;
 extern const cli_command cli_reply;
 extern const cli_command cli_status;
+extern const cli_command cli_sync;
 
 #endif

@@ -27,7 +27,7 @@ static const cli_command cli_version = {
 
 static const cli_command *const commands[] = {
 	&cli_audit, &cli_doctor, &cli_help, &cli_install_hook, &cli_reply,
-	&cli_status, &cli_version, NULL
+	&cli_status, &cli_sync, &cli_version, NULL
 };
 
 const cli_command *cli_find(const char *name)

@@ -119,6 +119,7 @@ static json_object *push_detail(const pre_receive *p, const char *outcome)
 	json_object *o = json_object_new_object();
 	json_object *refs = json_object_new_array();
 	json_object *tickets = json_object_new_array();
+	json_object *closing = json_object_new_array();
 	size_t i;
 
 	for (i = 0; i < p->input.count; i++) {
@@ -138,12 +139,17 @@ static json_object *push_detail(const pre_receive *p, const char *outcome)
 
 		ticket_name(name, sizeof(name), p, &p->scan.tickets[i]);
 		json_object_array_add(tickets, json_object_new_string(name));
+		/* what a later re-check of an unverified push needs: the
+		 * closing references the push did not deliver itself */
+		if (p->scan.tickets[i].closing && !p->scan.tickets[i].reply_in_push)
+			json_object_array_add(closing, json_object_new_string(name));
 	}
 	json_object_object_add(o, "outcome", json_object_new_string(outcome));
 	json_object_object_add(o, "refs", refs);
 	json_object_object_add(o, "commits",
 		json_object_new_int64((int64_t)p->scan.commits));
 	json_object_object_add(o, "tickets", tickets);
+	json_object_object_add(o, "closing", closing);
 	json_object_object_add(o, "problems",
 		json_object_new_int64((int64_t)p->problems));
 	if (p->override)

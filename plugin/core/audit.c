@@ -34,7 +34,7 @@ struct cl_audit {
 	size_t events;
 	type_count *types;
 	size_t ntypes, types_cap;
-	item_list closed_no_reply, overrides, unverified, reopened;
+	item_list closed_no_reply, overrides, unverified, reopened, rechecked;
 };
 
 static int count_type(cl_audit *a, const char *type)
@@ -113,6 +113,11 @@ static int collect(const cl_event *ev, void *payload)
 		return list_add(&a->unverified, ev);
 	if (strcmp(ev->type, CL_EVENT_REOPENED) == 0)
 		return list_add(&a->reopened, ev);
+	/* closeloop writes this detail itself, compact: an empty problem
+	 * list is "problems":[] */
+	if (strcmp(ev->type, CL_EVENT_PUSH_RECHECKED) == 0 && ev->detail &&
+	    strstr(ev->detail, "\"problems\":[{") != NULL)
+		return list_add(&a->rechecked, ev);
 	return 0;
 }
 
@@ -187,6 +192,7 @@ void cl_audit_free(cl_audit *a)
 	list_free(&a->overrides);
 	list_free(&a->unverified);
 	list_free(&a->reopened);
+	list_free(&a->rechecked);
 	free(a);
 }
 
@@ -274,6 +280,7 @@ static int render_json(char **out, const cl_audit *a)
 	json_section(root, "reopened", &a->reopened);
 	json_section(root, "overrides", &a->overrides);
 	json_section(root, "unverified_pushes", &a->unverified);
+	json_section(root, "rechecked_with_problems", &a->rechecked);
 	json_object_object_add(root, "violations",
 		json_object_new_int64((int64_t)cl_audit_violations(a)));
 	*out = cl__strdup(json_object_to_json_string_ext(root,
@@ -326,6 +333,8 @@ static int render_text(char **out, const cl_audit *a)
 	text_list(&b, "reopened by closeloop", &a->reopened);
 	text_list(&b, "overrides", &a->overrides);
 	text_list(&b, "pushes accepted unverified", &a->unverified);
+	text_list(&b, "unverified pushes that broke a rule, re-checked later",
+		&a->rechecked);
 	cl__buf_printf(&b, "\nviolations: %zu\n", cl_audit_violations(a));
 	*out = cl__buf_detach(&b);
 	return *out ? 0 : CL_ENOMEM;

@@ -108,6 +108,7 @@ struct cl_http {
 	int running;             /* easy handles in the multi */
 	int64_t run_deadline;    /* cl_http_run's, for requests it sees */
 	unsigned int deadline_hits; /* requests a deadline cut short */
+	long last_retry_after;   /* of the last completed request */
 };
 
 static char empty_text[] = "";
@@ -135,6 +136,11 @@ static int global_init(void)
 }
 
 /* Time and randomness *****************************************************/
+
+long cl_http_retry_after(const cl_http *http)
+{
+	return http ? http->last_retry_after : -1;
+}
 
 int64_t cl_http_now_ms(void)
 {
@@ -613,6 +619,7 @@ static void complete(cl_http *http, http_req *req)
 	resp.body = req->resp_body.ptr ? req->resp_body.ptr : empty_text;
 	resp.body_len = req->resp_body.len;
 	resp.retry_after = req->retry_after;
+	http->last_retry_after = req->retry_after;
 	resp.attempts = req->attempts;
 	resp.error = req->error;
 	resp.error_message = req->error ?
@@ -1074,6 +1081,7 @@ int cl_http_new(cl_http **out, const cl_http_opts *opts)
 		return error;
 	if ((http = cl__calloc(1, sizeof(*http))) == NULL)
 		return CL_ENOMEM;
+	http->last_retry_after = -1;
 	http->opts = *opts;
 	http->run_deadline = NO_DEADLINE;
 	if (opts->ca_file != NULL &&

@@ -92,3 +92,10 @@ void cl_secret_free(char *secret)
 	wipe(secret, strlen(secret));
 	free(secret);
 }
+
+int cl_secret_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	return cl__consttime_eq(a, strlen(a), b, strlen(b));
+}

@@ -374,6 +374,81 @@ int cl_tracker_whoami(cl_tracker *tracker, char **login, int64_t deadline_ms)
 		deadline_ms);
 }
 
+/* The receiver and sync */
+
+int cl_tracker_reopen(cl_tracker *tracker, const cl_ref *ref,
+	int64_t deadline_ms)
+{
+	if (tracker == NULL || ref == NULL)
+		return cl__error(CL_EINVALID, "no tracker or ticket");
+	if (tracker->backend->reopen == NULL)
+		return unsupported(tracker, "reopen");
+	return tracker->backend->reopen(tracker->backend, tracker->http, ref,
+		deadline_ms);
+}
+
+int cl_tracker_webhook_verify(cl_tracker *tracker, const cl_webhook *hook)
+{
+	if (tracker == NULL || hook == NULL)
+		return cl__error(CL_EINVALID, "no tracker or request");
+	if (tracker->backend->webhook_verify == NULL)
+		return cl__error(CL_EINVALID,
+			"tracker %s (%s) does not send webhooks", tracker->name,
+			tracker->backend->type);
+	if (tracker->secret == NULL)
+		return cl__error(CL_EAUTH,
+			"tracker %s has no webhookSecretFile: its webhooks cannot be verified",
+			tracker->name);
+	return tracker->backend->webhook_verify(tracker->backend, hook,
+		tracker->secret, strlen(tracker->secret));
+}
+
+int cl_tracker_webhook_id(cl_tracker *tracker, const cl_webhook *hook,
+	char *buf, size_t len)
+{
+	unsigned char digest[32];
+	int error;
+
+	if (tracker == NULL || hook == NULL || buf == NULL ||
+	    len < CL_DELIVERY_ID_MAX)
+		return cl__error(CL_EINVALID, "no tracker, request or buffer");
+	if (tracker->backend->webhook_id != NULL) {
+		error = tracker->backend->webhook_id(tracker->backend, hook, buf,
+			len);
+		if (error != CL_ENOTFOUND)
+			return error;
+	}
+	/* no stable id from the sender: the body is the identity */
+	if ((error = cl__sha256(digest, hook->body, hook->body_len)) < 0)
+		return error;
+	memcpy(buf, "sha256:", 7);
+	cl__hex(buf + 7, digest, sizeof(digest));
+	return 0;
+}
+
+int cl_tracker_webhook_parse(cl_tracker *tracker, const cl_webhook *hook,
+	cl_tevent *ev)
+{
+	if (tracker == NULL || hook == NULL || ev == NULL)
+		return cl__error(CL_EINVALID, "no tracker, request or event");
+	if (tracker->backend->webhook_parse == NULL)
+		return cl__error(CL_EINVALID,
+			"tracker %s (%s) does not send webhooks", tracker->name,
+			tracker->backend->type);
+	return tracker->backend->webhook_parse(tracker->backend, hook, ev);
+}
+
+int cl_tracker_changes(cl_tracker *tracker, int64_t since, cl_ticket_cb cb,
+	void *payload, int64_t *newest, int64_t deadline_ms)
+{
+	if (tracker == NULL || cb == NULL || newest == NULL)
+		return cl__error(CL_EINVALID, "no tracker or callback");
+	if (tracker->backend->changes == NULL)
+		return unsupported(tracker, "sync");
+	return tracker->backend->changes(tracker->backend, tracker->http, since,
+		cb, payload, newest, deadline_ms);
+}
+
 int cl_tracker_ticket_id(char *buf, size_t len, const cl_tracker *tracker,
 	const cl_ref *ref)
 {

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -739,6 +740,8 @@ struct redmine_backend {
 	char *auth;               /* "X-Redmine-API-Key: ..."; wiped on free */
 	char *reply_field;
 	char *owner_field;
+	char *project;            /* identifier, for the sync; NULL none */
+	char *reopen_status;      /* status name reopen moves to */
 	cl__redmine_map map;
 	cl__redmine_statuses statuses;
 	rm_dep statuses_dep;
@@ -1654,6 +1657,216 @@ static int redmine__set_reply(cl_tracker_backend *backend, cl_http *http,
 	return error;
 }
 
+/* GET url into a parsed answer the caller frees (resp). */
+static int get_json(cl_http_response **resp, redmine_backend *rm,
+	cl_http *http, const char *url, int64_t deadline_ms)
+{
+	int error;
+
+	*resp = NULL;
+	if ((error = perform(resp, rm, http, "GET", url, NULL, deadline_ms)) < 0)
+		return error;
+	if ((error = check(rm, *resp, NULL)) < 0) {
+		cl_http_response_free(*resp);
+		*resp = NULL;
+	}
+	return error;
+}
+
+/* The status list, loaded once (the fetch path may have loaded it). */
+static int load_statuses(redmine_backend *rm, cl_http *http,
+	int64_t deadline_ms)
+{
+	cl_http_response *resp = NULL;
+	cl_buf url = CL_BUF_INIT;
+	int error;
+
+	if (rm->statuses.count > 0)
+		return 0;
+	cl__buf_printf(&url, "%s/issue_statuses.json", rm->url);
+	if (url.failed)
+		return CL_ENOMEM;
+	error = get_json(&resp, rm, http, url.ptr, deadline_ms);
+	if (error == 0 && cl__redmine_parse_statuses(&rm->statuses, resp->body,
+			resp->body_len) < 0)
+		error = cl__error(CL_ETRACKER,
+			"redmine at %s sent statuses closeloop cannot read", rm->url);
+	cl_http_response_free(resp);
+	cl__buf_free(&url);
+	return error;
+}
+
+/*
+ * PUT the reopen status, then read the issue back: Redmine answers 204
+ * and changes nothing when the workflow does not let the key's user move
+ * the issue out of a closed status (a developer, by default), and a
+ * reopen that silently did not happen would leave the ticket closed.
+ */
+static int redmine__reopen(cl_tracker_backend *backend, cl_http *http,
+	const cl_ref *ref, int64_t deadline_ms)
+{
+	redmine_backend *rm = (redmine_backend *)backend;
+	cl__redmine_issues issues = { NULL, 0 };
+	int64_t status_id = 0;
+	cl_buf body = CL_BUF_INIT;
+	size_t i;
+	int error;
+
+	if (!askable(ref))
+		return not_an_issue(ref);
+	if ((error = load_statuses(rm, http, deadline_ms)) < 0)
+		return error;
+	for (i = 0; i < rm->statuses.count; i++)
+		if (cl__strcasecmp(rm->statuses.items[i].name,
+			    rm->reopen_status) == 0)
+			status_id = rm->statuses.items[i].id;
+	if (status_id == 0)
+		return cl__error(CL_ECONFIG,
+			"redmine at %s has no status '%s' (reopenStatus)", rm->url,
+			rm->reopen_status);
+	cl__buf_printf(&body, "{\"issue\":{\"status_id\":%" PRId64 "}}",
+		status_id);
+	if (body.failed)
+		return CL_ENOMEM;
+	error = put_issue(rm, http, ref, body.ptr, deadline_ms);
+	cl__buf_free(&body);
+	if (error == 0 &&
+	    (error = get_issue(&issues, rm, http, ref, deadline_ms)) == 0) {
+		if (issues.items[0].status_id != status_id)
+			error = cl__error(CL_ETRACKER,
+				"redmine did not reopen #%" PRIu64 ": it is still '%s' "
+				"(the key's user may not move it out of a closed status: "
+				"allow it in the workflow, or use an administrator's key)",
+				ref->number, issues.items[0].status ?
+				issues.items[0].status : "?");
+		cl__redmine_issues_clear(&issues);
+	}
+	return error;
+}
+
+/* UTC "2026-11-23T10:00:00Z" for updated_on filters. */
+static void iso_time(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+typedef struct {
+	int done, error;
+	char message[512];
+} changes_wait;
+
+typedef struct {
+	cl_ticket_cb cb;
+	void *payload;
+	changes_wait *wait;
+	size_t pending;
+} changes_relay;
+
+static void relay_ticket(const cl_ticket *tk, int error, const char *message,
+	void *payload)
+{
+	changes_relay *r = payload;
+
+	r->cb(tk, error, message, r->payload);
+	if (r->pending > 0)
+		r->pending--;
+}
+
+/*
+ * Issues of the project updated at or after since, oldest first, a page of
+ * 100 at a time; each is then looked up like a fetch (closed ones with
+ * their journals, for delivery), so owners come out as logins.
+ */
+static int redmine__changes(cl_tracker_backend *backend, cl_http *http,
+	int64_t since, cl_ticket_cb cb, void *payload, int64_t *newest,
+	int64_t deadline_ms)
+{
+	redmine_backend *rm = (redmine_backend *)backend;
+	char when[32];
+	char *project = NULL, *ts = NULL;
+	size_t offset = 0;
+	int error = 0;
+
+	*newest = since;
+	if (rm->project == NULL)
+		return cl__error(CL_ECONFIG,
+			"a redmine tracker needs a project to be synced");
+	iso_time(when, sizeof(when), since);
+	if ((project = cl_http_escape(rm->project)) == NULL ||
+	    (ts = cl_http_escape(when)) == NULL) {
+		cl_free(project);
+		return CL_ENOMEM;
+	}
+	for (;;) {
+		cl__redmine_issues issues = { NULL, 0 };
+		cl_http_response *resp = NULL;
+		cl_buf url = CL_BUF_INIT;
+		changes_relay relay;
+		cl_ref *refs = NULL;
+		unsigned int *flags = NULL;
+		size_t i, n;
+
+		cl__buf_printf(&url, "%s/issues.json?project_id=%s&status_id=*"
+			"&updated_on=%%3E%%3D%s&sort=updated_on&limit=%d&offset=%zu",
+			rm->url, project, ts, CL__REDMINE_BATCH, offset);
+		if (url.failed) {
+			error = CL_ENOMEM;
+			break;
+		}
+		error = get_json(&resp, rm, http, url.ptr, deadline_ms);
+		cl__buf_free(&url);
+		if (error == 0 && cl__redmine_parse_issues(&issues, resp->body,
+				resp->body_len, &rm->map) < 0)
+			error = cl__error(CL_ETRACKER,
+				"redmine at %s sent issues closeloop cannot read",
+				rm->url);
+		cl_http_response_free(resp);
+		if (error < 0)
+			break;
+		n = issues.count;
+		refs = cl__calloc(n ? n : 1, sizeof(*refs));
+		flags = cl__calloc(n ? n : 1, sizeof(*flags));
+		if (refs == NULL || flags == NULL) {
+			free(refs);
+			free(flags);
+			cl__redmine_issues_clear(&issues);
+			error = CL_ENOMEM;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			refs[i].kind = CL_REF_MENTION;
+			refs[i].number = (uint64_t)issues.items[i].id;
+			flags[i] = issues.items[i].closed > 0 ? CL_FETCH_DELIVERY : 0;
+			if (issues.items[i].updated_at > *newest)
+				*newest = issues.items[i].updated_at;
+		}
+		cl__redmine_issues_clear(&issues);
+		relay.cb = cb;
+		relay.payload = payload;
+		relay.wait = NULL;
+		relay.pending = n;
+		if (n > 0 && (error = redmine__fetch(backend, http, refs, flags, n,
+				relay_ticket, &relay)) == 0)
+			error = cl_http_run(http, deadline_ms);
+		free(refs);
+		free(flags);
+		if (error == 0 && relay.pending > 0)
+			error = cl__error(CL_ETIMEOUT,
+				"redmine at %s: %zu issues not read before the deadline",
+				rm->url, relay.pending);
+		if (error < 0 || n < CL__REDMINE_BATCH)
+			break;
+		offset += n;
+	}
+	cl_free(project);
+	cl_free(ts);
+	return error;
+}
+
 static int redmine__whoami(cl_tracker_backend *backend, cl_http *http,
 	char **login, int64_t deadline_ms)
 {
@@ -1720,6 +1933,8 @@ static void redmine__free(cl_tracker_backend *backend)
 	free(rm->url);
 	free(rm->reply_field);
 	free(rm->owner_field);
+	free(rm->project);
+	free(rm->reopen_status);
 	free(rm);
 }
 
@@ -1773,6 +1988,8 @@ int cl_tracker_backend_redmine(cl_tracker_backend **out,
 	rm->parent.set_reply = redmine__set_reply;
 	rm->parent.whoami = redmine__whoami;
 	rm->parent.free = redmine__free;
+	rm->parent.reopen = redmine__reopen;
+	rm->parent.changes = redmine__changes;
 	len = strlen(settings->url);
 	while (len > 0 && settings->url[len - 1] == '/')
 		len--;
@@ -1780,6 +1997,9 @@ int cl_tracker_backend_redmine(cl_tracker_backend **out,
 		ok = 0;
 	rm->reply_field = dup_opt(settings->reply_field, &ok);
 	rm->owner_field = dup_opt(settings->owner_field, &ok);
+	rm->project = dup_opt(settings->project, &ok);
+	rm->reopen_status = dup_opt(settings->reopen_status ?
+		settings->reopen_status : "In Progress", &ok);
 	if (!ok) {
 		redmine__free(&rm->parent);
 		return CL_ENOMEM;

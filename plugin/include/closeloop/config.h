@@ -121,6 +121,9 @@ CL_EXTERN(int) cl_parse_time_range(int *start, int *end, const char *text);
  */
 CL_EXTERN(int) cl_secret_read(char **out, int *loose, const char *path);
 CL_EXTERN(void) cl_secret_free(char *secret);
+/* 1 when the two NUL-terminated secrets are equal, compared in time that
+ * depends only on their lengths (for tokens presented by clients). */
+CL_EXTERN(int) cl_secret_equal(const char *a, const char *b);
 
 #ifdef __cplusplus
 }

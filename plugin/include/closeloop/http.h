@@ -88,6 +88,10 @@ CL_EXTERN(void) cl_http_response_free(cl_http_response *resp);
 
 /* Monotonic milliseconds, for deadlines. */
 CL_EXTERN(int64_t) cl_http_now_ms(void);
+/* Seconds the last response that asked to wait (Retry-After, a rate-limit
+ * reset) asked for; -1 when the last response did not. For callers that
+ * schedule their own retries (the outbox). */
+CL_EXTERN(long) cl_http_retry_after(const cl_http *http);
 
 /* Percent-encode s for a URL query or path segment; free with cl_free. */
 CL_EXTERN(char *) cl_http_escape(const char *s);

@@ -19,11 +19,13 @@ typedef struct cl_store cl_store;
 #define CL_EVENT_PUSH_REJECTED "push.rejected"
 #define CL_EVENT_PUSH_WARNED "push.warned"        /* warn mode: would reject */
 #define CL_EVENT_PUSH_UNVERIFIED "push.unverified" /* tracker down, allowed */
+#define CL_EVENT_PUSH_RECHECKED "push.rechecked"   /* an unverified push, later */
 #define CL_EVENT_OVERRIDE "override"
 #define CL_EVENT_WORK_DONE "work.done"
 #define CL_EVENT_REPLY "reply.linked"
 #define CL_EVENT_CLOSED_NO_REPLY "ticket.closed-without-reply"
-#define CL_EVENT_REOPENED "ticket.reopened"
+#define CL_EVENT_REOPENED "ticket.reopened"   /* by closeloop */
+#define CL_EVENT_OPENED "ticket.opened"       /* opened or reopened in the tracker */
 #define CL_EVENT_HANDOFF "handoff"
 #define CL_EVENT_HANDOFF_ACK "handoff.acknowledged"
 #define CL_EVENT_REMINDER "reminder.sent"
@@ -81,7 +83,7 @@ CL_EXTERN(const char *) cl_store_backend_name(const cl_store *store);
 CL_EXTERN(void) cl_store_free(cl_store *store);
 
 /* The schema version this library writes. */
-#define CL_STORE_SCHEMA_VERSION 1
+#define CL_STORE_SCHEMA_VERSION 2
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,35 @@ struct cl_tracker_backend {
 		char **login, int64_t deadline_ms);
 
 	void (*free)(cl_tracker_backend *backend);
+
+	/* Version 2: the receiver and sync. Members a backend cannot do are
+	 * NULL; the core answers for them with a clear error. */
+
+	/* Reopen a closed ticket (to reopenStatus where statuses exist) and
+	 * make sure it took: some trackers answer success and ignore it. */
+	int (*reopen)(cl_tracker_backend *backend, cl_http *http,
+		const cl_ref *ref, int64_t deadline_ms);
+	/* Is the webhook authentic? 0, or CL_EAUTH (message says what is
+	 * missing or wrong). Compare in constant time, over the raw body. */
+	int (*webhook_verify)(cl_tracker_backend *backend, const cl_webhook *hook,
+		const char *secret, size_t secret_len);
+	/* The sender's delivery id into buf (NUL-terminated): 0, or
+	 * CL_ENOTFOUND when the sender gives none that is stable across
+	 * redeliveries (the core then uses a hash of the body). */
+	int (*webhook_id)(cl_tracker_backend *backend, const cl_webhook *hook,
+		char *buf, size_t len);
+	/* What happened: 0 with ev filled (kind CL_TEVENT_IGNORED and a
+	 * reason for events closeloop does not use or other projects), or
+	 * CL_EINVALID (message says what) when the payload is malformed. */
+	int (*webhook_parse)(cl_tracker_backend *backend, const cl_webhook *hook,
+		cl_tevent *ev);
+	/* Sync: call cb for each ticket of the project changed at or after
+	 * since (Unix seconds), with its current state (delivered computed
+	 * for closed tickets, -1 for open ones); *newest is the latest
+	 * updated_at seen (since when none). Blocking, within deadline_ms. */
+	int (*changes)(cl_tracker_backend *backend, cl_http *http, int64_t since,
+		cl_ticket_cb cb, void *payload, int64_t *newest,
+		int64_t deadline_ms);
 };
 
 /* Constructor of one tracker type. */
