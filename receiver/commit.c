@@ -79,20 +79,13 @@ static void *committer_main(void *arg)
 
 int committer_start(committer *c, receiver *r)
 {
-	const char *location = NULL;
-	int error;
-
 	c->r = r;
 	c->head = c->tail = NULL;
 	c->stopping = 0;
-	cl_config_get_string(&location, atomic_load(&r->gen)->cfg,
-		"closeloop.store");
-	if ((error = cl_store_open(&c->store, location)) < 0)
-		return error;
+	c->store = r->api_store;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
-		cl_store_free(c->store);
 		c->store = NULL;
 		cl_log(CL_LOG_ERROR, "cannot start the committer thread");
 		return CL_ERROR;
@@ -130,6 +123,5 @@ void committer_stop(committer *c)
 	pthread_join(c->thread, NULL);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
-	cl_store_free(c->store);
 	c->store = NULL;
 }

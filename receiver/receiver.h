@@ -3,7 +3,9 @@
  * (server.c) answers webhooks once they are durably stored, which the
  * committer (commit.c) does for many requests in one transaction; the
  * worker (worker.c) then processes deliveries, sends the outbox and runs
- * the sync, on its own store handle; metrics.c counts; api.c is /v1.
+ * the sync; metrics.c counts; api.c is /v1. All share one store handle,
+ * whose calls are serialised (see store.c): writers hand over at once
+ * instead of polling SQLite's lock.
  */
 #ifndef CLOSELOOPD_RECEIVER_H
 #define CLOSELOOPD_RECEIVER_H
@@ -68,7 +70,7 @@ typedef struct {
 	pthread_cond_t wake;
 	pending_delivery *head, *tail;
 	int stopping;
-	cl_store *store;                   /* the committer's own handle */
+	cl_store *store;                   /* the receiver's, shared */
 } committer;
 
 typedef struct {
@@ -77,7 +79,7 @@ typedef struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stopping, kicked;
-	cl_store *store;                   /* the worker's own handle */
+	cl_store *store;                   /* the receiver's, shared */
 	cl_engine *engine;
 	generation *gen;                   /* the one it was started with */
 	int64_t next_sync_ms;
@@ -107,8 +109,9 @@ struct receiver {
 	committer commit;
 	worker work;
 	metrics m;
-	pthread_mutex_t api_lock;          /* the /v1 handlers' store and engine */
-	cl_store *api_store;
+	pthread_mutex_t api_lock;          /* the /v1 handlers' engine */
+	cl_store *api_store;               /* the one store handle, shared by
+	                                      every thread (calls are locked) */
 	cl_engine *api_engine;
 	atomic_int in_flight;              /* requests begun, not completed */
 };

@@ -223,17 +223,13 @@ static void *worker_main(void *arg)
 
 int worker_start(worker *w, receiver *r, generation *g)
 {
-	const char *location = NULL;
 	int error;
 
 	w->r = r;
 	w->gen = g;
 	w->stopping = w->kicked = 0;
-	cl_config_get_string(&location, g->cfg, "closeloop.store");
-	if ((error = cl_store_open(&w->store, location)) < 0)
-		return error;
+	w->store = r->api_store;
 	if ((error = cl_engine_new(&w->engine, g->cfg, w->store)) < 0) {
-		cl_store_free(w->store);
 		w->store = NULL;
 		return error;
 	}
@@ -241,7 +237,6 @@ int worker_start(worker *w, receiver *r, generation *g)
 	pthread_cond_init(&w->wake, NULL);
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		cl_engine_free(w->engine);
-		cl_store_free(w->store);
 		w->store = NULL;
 		cl_log(CL_LOG_ERROR, "cannot start the worker thread");
 		return CL_ERROR;
@@ -270,7 +265,6 @@ void worker_stop(worker *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	cl_engine_free(w->engine);
-	cl_store_free(w->store);
 	w->engine = NULL;
 	w->store = NULL;
 }

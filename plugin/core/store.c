@@ -5,6 +5,7 @@
  * (closeloop/sys/store.h), so every backend gets the same checks, the same
  * filter meaning and the same clock.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,25 @@
 #include "internal.h"
 #include <closeloop/sys/store.h>
 
+/*
+ * One handle may be shared by threads (the receiver's committer, worker
+ * and API): each call runs under the handle's lock. SQLite lets one writer
+ * in at a time, and a second connection that finds the lock taken polls
+ * for it with sleeps of up to 100 ms (its busy timeout), where a mutex
+ * hands over at once. Recursive: a foreach callback may call the store.
+ */
 struct cl_store {
 	cl_store_backend *backend; /* owned */
+	pthread_mutex_t lock;
 };
+
+#define STORE_CALL(store, call) do { \
+		int r__; \
+		pthread_mutex_lock(&(store)->lock); \
+		r__ = (call); \
+		pthread_mutex_unlock(&(store)->lock); \
+		return r__; \
+	} while (0)
 
 /* ------------------------------------------------------------------ */
 /* Backends                                                            */
@@ -119,6 +136,14 @@ int cl_store_new(cl_store **out, cl_store_backend *backend)
 		return CL_ENOMEM;
 	}
 	store->backend = backend;
+	{
+		pthread_mutexattr_t attr;
+
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&store->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	*out = store;
 	return 0;
 }
@@ -236,8 +261,8 @@ int cl_store_append(cl_store *store, cl_event *event)
 		return error;
 	/* Read here, not in the backend, so that every backend follows the
 	 * clock tests set with cl_clock_set(). */
-	return store->backend->append_event(store->backend, event,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->append_event(store->backend, event,
+		cl_clock_now()));
 }
 
 /*
@@ -261,14 +286,14 @@ int cl_store_foreach(cl_store *store, const cl_event_filter *filter,
 		f.type = unless_empty(f.type);
 		f.ticket = unless_empty(f.ticket);
 	}
-	return store->backend->foreach_event(store->backend, &f, cb, payload);
+	STORE_CALL(store, store->backend->foreach_event(store->backend, &f, cb, payload));
 }
 
 int cl_store_schema_version(cl_store *store, int *out)
 {
 	if (store == NULL || out == NULL)
 		return cl__error(CL_EINVALID, "no store or no place for the version");
-	return store->backend->schema_version(store->backend, out);
+	STORE_CALL(store, store->backend->schema_version(store->backend, out));
 }
 
 const char *cl_store_backend_name(const cl_store *store)
@@ -281,6 +306,7 @@ void cl_store_free(cl_store *store)
 	if (store == NULL)
 		return;
 	backend_free(store->backend);
+	pthread_mutex_destroy(&store->lock);
 	free(store);
 }
 
@@ -414,8 +440,8 @@ int cl_store_delivery_put(cl_store *store, const cl_delivery *d, size_t n,
 	}
 	if (n == 0)
 		return 0;
-	return store->backend->delivery_put(store->backend, d, n, dup,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->delivery_put(store->backend, d, n, dup,
+		cl_clock_now()));
 }
 
 int cl_store_delivery_next(cl_store *store, cl_delivery **out)
@@ -432,8 +458,8 @@ int cl_store_delivery_next(cl_store *store, cl_delivery **out)
 			"(out is NULL)");
 	if (store->backend->delivery_next == NULL)
 		return unsupported(store, "delivery_next");
-	return store->backend->delivery_next(store->backend, out,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->delivery_next(store->backend, out,
+		cl_clock_now()));
 }
 
 static int check_delivery_key(const char *tracker, const char *id)
@@ -460,8 +486,8 @@ int cl_store_delivery_done(cl_store *store, const char *tracker,
 	error = check_delivery_key(tracker, id);
 	if (error < 0)
 		return error;
-	return store->backend->delivery_done(store->backend, tracker, id,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->delivery_done(store->backend, tracker, id,
+		cl_clock_now()));
 }
 
 int cl_store_delivery_failed(cl_store *store, const char *tracker,
@@ -481,8 +507,8 @@ int cl_store_delivery_failed(cl_store *store, const char *tracker,
 			CL_EVENT_MAX_DETAIL, 1);
 	if (error < 0)
 		return error;
-	return store->backend->delivery_failed(store->backend, tracker, id,
-		reason, cl_clock_now());
+	STORE_CALL(store, store->backend->delivery_failed(store->backend, tracker, id,
+		reason, cl_clock_now()));
 }
 
 int cl_store_delivery_pending(cl_store *store, int64_t *out)
@@ -497,7 +523,7 @@ int cl_store_delivery_pending(cl_store *store, int64_t *out)
 			"(out is NULL)");
 	if (store->backend->delivery_pending == NULL)
 		return unsupported(store, "delivery_pending");
-	return store->backend->delivery_pending(store->backend, out);
+	STORE_CALL(store, store->backend->delivery_pending(store->backend, out));
 }
 
 /*
@@ -590,8 +616,8 @@ int cl_store_outbox_put(cl_store *store, const cl_outbox_item *a, int *dup)
 	error = check_outbox_item(a);
 	if (error < 0)
 		return error;
-	return store->backend->outbox_put(store->backend, a,
-		dup != NULL ? dup : &ignored, cl_clock_now());
+	STORE_CALL(store, store->backend->outbox_put(store->backend, a,
+		dup != NULL ? dup : &ignored, cl_clock_now()));
 }
 
 int cl_store_outbox_due(cl_store *store, int64_t now, size_t max,
@@ -618,8 +644,8 @@ int cl_store_outbox_due(cl_store *store, int64_t now, size_t max,
 		return 0;
 	/* now says which actions are due (a caller may look ahead); the
 	 * claims they get are timed by the clock. */
-	return store->backend->outbox_due(store->backend, now, max, out, n,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->outbox_due(store->backend, now, max, out, n,
+		cl_clock_now()));
 }
 
 int cl_store_outbox_done(cl_store *store, int64_t id)
@@ -634,7 +660,7 @@ int cl_store_outbox_done(cl_store *store, int64_t id)
 	error = check_outbox_id(id);
 	if (error < 0)
 		return error;
-	return store->backend->outbox_done(store->backend, id, cl_clock_now());
+	STORE_CALL(store, store->backend->outbox_done(store->backend, id, cl_clock_now()));
 }
 
 int cl_store_outbox_retry(cl_store *store, int64_t id, int64_t next_attempt,
@@ -656,8 +682,8 @@ int cl_store_outbox_retry(cl_store *store, int64_t id, int64_t next_attempt,
 			CL_EVENT_MAX_DETAIL, 0);
 	if (error < 0)
 		return error;
-	return store->backend->outbox_retry(store->backend, id, next_attempt,
-		error_text, cl_clock_now());
+	STORE_CALL(store, store->backend->outbox_retry(store->backend, id, next_attempt,
+		error_text, cl_clock_now()));
 }
 
 int cl_store_outbox_failed(cl_store *store, int64_t id,
@@ -676,8 +702,8 @@ int cl_store_outbox_failed(cl_store *store, int64_t id,
 			CL_EVENT_MAX_DETAIL, 1);
 	if (error < 0)
 		return error;
-	return store->backend->outbox_failed(store->backend, id, error_text,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->outbox_failed(store->backend, id, error_text,
+		cl_clock_now()));
 }
 
 int cl_store_outbox_count(cl_store *store, int64_t *pending, int64_t *failed)
@@ -690,7 +716,9 @@ int cl_store_outbox_count(cl_store *store, int64_t *pending, int64_t *failed)
 		return error;
 	if (store->backend->outbox_count == NULL)
 		return unsupported(store, "outbox_count");
+	pthread_mutex_lock(&store->lock);
 	error = store->backend->outbox_count(store->backend, &p, &f);
+	pthread_mutex_unlock(&store->lock);
 	if (error < 0)
 		return error;
 	if (pending != NULL)
@@ -787,7 +815,7 @@ int cl_store_cursor_get(cl_store *store, const char *name, char **value)
 	error = check_text("cursor", "name", name, CL_EVENT_MAX_FIELD, 1);
 	if (error < 0)
 		return error;
-	return store->backend->cursor_get(store->backend, name, value);
+	STORE_CALL(store, store->backend->cursor_get(store->backend, name, value));
 }
 
 int cl_store_cursor_set(cl_store *store, const char *name, const char *value)
@@ -808,6 +836,6 @@ int cl_store_cursor_set(cl_store *store, const char *name, const char *value)
 	error = check_text("cursor", "value", value, CL_EVENT_MAX_DETAIL, 0);
 	if (error < 0)
 		return error;
-	return store->backend->cursor_set(store->backend, name, value,
-		cl_clock_now());
+	STORE_CALL(store, store->backend->cursor_set(store->backend, name, value,
+		cl_clock_now()));
 }

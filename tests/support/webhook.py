@@ -3,7 +3,7 @@
 receiver's tests.
 
   webhook.py post URL SECRET EVENT FILE [--delivery ID] [--gitea]
-                 [--no-sig] [--bad-sig] [--event-type T]
+                 [--no-sig] [--bad-sig] [--event-type T] [--form]
       POST FILE's bytes (signed over the raw body) and print
       "STATUS BODY".
   webhook.py make KIND ACTION REPO NUMBER [--state S] [--assignee A]
@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -40,9 +41,14 @@ def sign(secret, body):
 
 
 def headers_for(secret, event, body, delivery, gitea, no_sig=False,
-                bad_sig=False, event_type=None):
+                bad_sig=False, event_type=None, form=False):
     h = {"Content-Type": "application/json", "User-Agent": "test-sender"}
     sig = sign(secret, body)
+    if form:
+        # Gitea's form-encoded hooks sign the JSON, not the body sent
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+        value = urllib.parse.parse_qs(body.decode())["payload"][0]
+        sig = sign(secret, value.encode())
     if bad_sig:
         sig = sign(secret + "x", body)
     if gitea:
@@ -115,7 +121,8 @@ def cmd_post(args):
     with open(path, "rb") as f:
         body = f.read()
     h = headers_for(secret, event, body, delivery, "--gitea" in rest,
-                    "--no-sig" in rest, "--bad-sig" in rest, event_type)
+                    "--no-sig" in rest, "--bad-sig" in rest, event_type,
+                    "--form" in rest)
     status, text = post(url, body, h)
     print(status, text)
 
