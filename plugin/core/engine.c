@@ -209,32 +209,17 @@ static int queue(cl_engine *e, cl_tracker *t, const char *ticket,
 /* Rules                                                               */
 /* ------------------------------------------------------------------ */
 
-/* The first "Customer-Reply: LINK" line of a comment, into link. */
+/* The comment's "Customer-Reply: LINK" line (reply.c), into link. */
 static int reply_line(char *link, size_t len, const char *text)
 {
-	static const char key[] = "customer-reply:";
-	const char *p = text;
+	const char *p;
+	size_t n;
 
-	while (p && *p) {
-		const char *line = p, *end = strchr(p, '\n');
-		size_t n;
-
-		p = end ? end + 1 : NULL;
-		while (*line == ' ' || *line == '\t' || *line == '>')
-			line++;
-		if (cl__strncasecmp(line, key, sizeof(key) - 1) != 0)
-			continue;
-		line += sizeof(key) - 1;
-		while (*line == ' ' || *line == '\t')
-			line++;
-		n = strcspn(line, " \t\r\n`");
-		if (n == 0 || n >= len)
-			continue;
-		memcpy(link, line, n);
-		link[n] = '\0';
-		return 1;
-	}
-	return 0;
+	if (!cl__reply_line(&p, &n, text) || n == 0 || n >= len)
+		return 0;
+	memcpy(link, p, n);
+	link[n] = '\0';
+	return 1;
 }
 
 /* Why the ticket is being reopened, to its owner, with the two fixes. */

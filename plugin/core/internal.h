@@ -59,6 +59,10 @@ void cl__hex(char *out, const unsigned char *in, size_t n);
 int cl__consttime_eq(const void *a, size_t a_len, const void *b,
 	size_t b_len);
 
+/* The link of the last "Customer-Reply: LINK" line of text (reply.c):
+ * 1 and *link points into text, else 0. */
+int cl__reply_line(const char **link, size_t *link_len, const char *text);
+
 /* Case-insensitive ASCII compare, locale-independent. */
 int cl__strcasecmp(const char *a, const char *b);
 int cl__strncasecmp(const char *a, const char *b, size_t n);

@@ -34,14 +34,6 @@ int cl__forge_time(int64_t *out, const char *text);
 
 /* Reply lines **************************************************************/
 
-/*
- * The link of the last line of text reading "Customer-Reply: LINK" (key
- * case-insensitive, at the very start of the line; a reference "#7" or
- * "owner/repo#7" before the link is skipped, as in the commit trailer).
- * Returns 1 and points *link into text, else 0.
- */
-int cl__forge_reply_line(const char **link, size_t *link_len,
-	const char *text);
 
 /*
  * The URL of rel="next" in an HTTP Link header (GitHub's paging):

@@ -362,66 +362,7 @@ void cl__redmine_issues_clear(cl__redmine_issues *issues)
 
 /* Delivery */
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
-static int is_space(char c)
-{
-	return is_blank(c) || c == '\r' || c == '\n';
-}
-
-/* One line [p, end): its link when it is a Customer-Reply line. */
-static int reply_in_line(const char **link, size_t *link_len,
-	const char *p, const char *end)
-{
-	static const char key[] = "Customer-Reply:";
-	const size_t klen = sizeof(key) - 1;
-	const char *q;
-
-	if ((size_t)(end - p) < klen || cl__strncasecmp(p, key, klen) != 0)
-		return 0;
-	p += klen;
-	while (p < end && is_blank(*p))
-		p++;
-	/* "Customer-Reply: #42 LINK", as the commit trailer reads */
-	if (p < end && *p == '#') {
-		for (q = p + 1; q < end && *q >= '0' && *q <= '9'; q++)
-			;
-		if (q > p + 1 && q < end && is_blank(*q)) {
-			p = q;
-			while (p < end && is_blank(*p))
-				p++;
-		}
-	}
-	for (q = p; q < end && !is_space(*q); q++)
-		;
-	if (q == p)
-		return 0;
-	*link = p;
-	*link_len = (size_t)(q - p);
-	return 1;
-}
-
-int cl__redmine_reply_line(const char **link, size_t *link_len,
-	const char *text)
-{
-	const char *p = text, *end;
-	int found = 0;
-
-	if (text == NULL)
-		return 0;
-	while (*p) {
-		end = strchr(p, '\n');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (reply_in_line(link, link_len, p, end))
-			found = 1;
-		p = *end ? end + 1 : end;
-	}
-	return found;
-}
 
 /* A journal that moves the issue from a closed status to an open one. */
 static int is_reopen(json_object *journal, const cl__redmine_statuses *st)
@@ -521,7 +462,7 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 			link = NULL;
 			field_after = 0;
 		}
-		if (cl__redmine_reply_line(&note_link, &note_len,
+		if (cl__reply_line(&note_link, &note_len,
 			    member_string(j, "notes"))) {
 			link = note_link;
 			link_len = note_len;

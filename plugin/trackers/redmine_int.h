@@ -92,13 +92,6 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 	size_t len, const cl__redmine_statuses *statuses,
 	const cl__redmine_map *map);
 
-/*
- * The link of the last line of text that reads "Customer-Reply: LINK" (key
- * case-insensitive, at the start of the line; an optional "#N" before the
- * link is skipped). Returns 1 and points *link into text, else 0.
- */
-int cl__redmine_reply_line(const char **link, size_t *link_len,
-	const char *text);
 
 /*
  * GET /users/ID.json or /users/current.json: *login (NULL when Redmine does

@@ -71,7 +71,7 @@ static void ck_reply(const char *text, const char *want)
 {
 	const char *link = NULL;
 	size_t len = 0;
-	int found = cl__forge_reply_line(&link, &len, text);
+	int found = cl__reply_line(&link, &len, text);
 
 	if (want == NULL) {
 		ck_assert_msg(!found, "a reply in '%s'", text ? text : "(null)");

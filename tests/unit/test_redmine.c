@@ -291,14 +291,14 @@ START_TEST(reply_line)
 	const char *link;
 	size_t len;
 
-	ck_assert_int_eq(cl__redmine_reply_line(&link, &len,
+	ck_assert_int_eq(cl__reply_line(&link, &len,
 		"CUSTOMER-REPLY:https://a/b"), 1);
 	ck_assert_uint_eq(len, strlen("https://a/b"));
 	ck_assert_int_eq(strncmp(link, "https://a/b", len), 0);
-	ck_assert_int_eq(cl__redmine_reply_line(&link, &len,
+	ck_assert_int_eq(cl__reply_line(&link, &len,
 		"x\n  Customer-Reply: https://a/b"), 0);
-	ck_assert_int_eq(cl__redmine_reply_line(&link, &len, NULL), 0);
-	ck_assert_int_eq(cl__redmine_reply_line(&link, &len,
+	ck_assert_int_eq(cl__reply_line(&link, &len, NULL), 0);
+	ck_assert_int_eq(cl__reply_line(&link, &len,
 		"Customer-Reply: #12"), 1);
 	/* "#12" alone is no ticket followed by a link: it is the link */
 	ck_assert_int_eq(strncmp(link, "#12", len), 0);
