@@ -63,6 +63,9 @@ int cl__consttime_eq(const void *a, size_t a_len, const void *b,
  * 1 and *link points into text, else 0. */
 int cl__reply_line(const char **link, size_t *link_len, const char *text);
 
+/* strdup of a string that may be NULL; *ok drops to 0 when out of memory */
+char *cl__strdup_opt(const char *s, int *ok);
+
 /* Case-insensitive ASCII compare, locale-independent. */
 int cl__strcasecmp(const char *a, const char *b);
 int cl__strncasecmp(const char *a, const char *b, size_t n);

@@ -152,3 +152,14 @@ int cl__strcasecmp(const char *a, const char *b)
 {
 	return cl__strncasecmp(a, b, (size_t)-1);
 }
+
+char *cl__strdup_opt(const char *s, int *ok)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = cl__strdup(s)) == NULL)
+		*ok = 0;
+	return d;
+}

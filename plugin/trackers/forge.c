@@ -40,84 +40,35 @@
 #include <json-c/json.h>
 
 #include "internal.h"
+#include "json_int.h"
 #include "forge_int.h"
 
 /* JSON helpers **************************************************************/
 
-static json_object *parse_json(const char *text, size_t len)
-{
-	json_tokener *tok;
-	json_object *obj;
-
-	if (text == NULL || len > INT_MAX)
-		return NULL;
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
-
-static json_object *member(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return NULL;
-	if (!json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
 static json_object *member_object(json_object *obj, const char *key)
 {
-	json_object *v = member(obj, key);
+	json_object *v = cl__json_member(obj, key);
 
 	return json_object_is_type(v, json_type_object) ? v : NULL;
 }
 
 static json_object *member_array(json_object *obj, const char *key)
 {
-	json_object *v = member(obj, key);
+	json_object *v = cl__json_member(obj, key);
 
 	return json_object_is_type(v, json_type_array) ? v : NULL;
-}
-
-static const char *member_string(json_object *obj, const char *key)
-{
-	json_object *v = member(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* A positive number, or 0. */
 static uint64_t member_number(json_object *obj, const char *key)
 {
-	json_object *v = member(obj, key);
+	json_object *v = cl__json_member(obj, key);
 	int64_t n;
 
 	if (v == NULL || !json_object_is_type(v, json_type_int))
 		return 0;
 	n = json_object_get_int64(v);
 	return n > 0 ? (uint64_t)n : 0;
-}
-
-/* strdup of a string that may be NULL; *ok drops to 0 when out of memory */
-static char *dup_or_null(const char *s, int *ok)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = cl__strdup(s)) == NULL)
-		*ok = 0;
-	return d;
 }
 
 /* Time **********************************************************************/
@@ -236,7 +187,7 @@ static int64_t member_time(json_object *obj, const char *key)
 {
 	int64_t t = 0;
 
-	if (parse_time(&t, member_string(obj, key)) < 0)
+	if (parse_time(&t, cl__json_string(obj, key)) < 0)
 		return 0;
 	return t;
 }
@@ -323,12 +274,12 @@ static const char *owner_login(json_object *issue)
 	size_t i;
 
 	for (i = 0; list && i < json_object_array_length(list); i++) {
-		login = member_string(json_object_array_get_idx(list, i),
+		login = cl__json_string(json_object_array_get_idx(list, i),
 			"login");
 		if (login != NULL && *login != '\0')
 			return login;
 	}
-	login = member_string(member_object(issue, "assignee"), "login");
+	login = cl__json_string(member_object(issue, "assignee"), "login");
 	return (login && *login) ? login : NULL;
 }
 
@@ -336,7 +287,7 @@ static const char *owner_login(json_object *issue)
  * pull request. */
 static int is_pull(json_object *issue)
 {
-	json_object *v = member(issue, "pull_request");
+	json_object *v = cl__json_member(issue, "pull_request");
 
 	return v != NULL && !json_object_is_type(v, json_type_null);
 }
@@ -349,9 +300,9 @@ static int issue_from_json(cl__forge_issue *is, json_object *o)
 	memset(is, 0, sizeof(*is));
 	if ((is->number = member_number(o, "number")) == 0)
 		return 0;
-	is->title = dup_or_null(member_string(o, "title"), &ok);
-	is->state = dup_or_null(member_string(o, "state"), &ok);
-	is->owner = dup_or_null(owner_login(o), &ok);
+	is->title = cl__strdup_opt(cl__json_string(o, "title"), &ok);
+	is->state = cl__strdup_opt(cl__json_string(o, "state"), &ok);
+	is->owner = cl__strdup_opt(owner_login(o), &ok);
 	is->closed = is->state != NULL && strcmp(is->state, "closed") == 0;
 	is->pull = is_pull(o);
 	is->updated_at = member_time(o, "updated_at");
@@ -365,7 +316,7 @@ static int issue_from_json(cl__forge_issue *is, json_object *o)
 int cl__forge_parse_issue(cl__forge_issue *out, const char *json,
 	size_t len)
 {
-	json_object *root = parse_json(json, len);
+	json_object *root = cl__json_parse(json, len);
 	int r = root ? issue_from_json(out, root) : 0;
 
 	json_object_put(root);
@@ -379,7 +330,7 @@ int cl__forge_parse_issue(cl__forge_issue *out, const char *json,
 int cl__forge_parse_issues(cl__forge_issues *out, const char *json,
 	size_t len)
 {
-	json_object *root = parse_json(json, len);
+	json_object *root = cl__json_parse(json, len);
 	size_t i, n;
 	int r = 0;
 
@@ -431,8 +382,8 @@ void cl__forge_issues_clear(cl__forge_issues *issues)
 
 int cl__forge_parse_login(char **login, const char *json, size_t len)
 {
-	json_object *root = parse_json(json, len);
-	const char *s = member_string(root, "login");
+	json_object *root = cl__json_parse(json, len);
+	const char *s = cl__json_string(root, "login");
 
 	*login = NULL;
 	if (s == NULL || *s == '\0') {
@@ -471,7 +422,7 @@ static int scan_comment(cl__forge_delivery *d, json_object *c)
 	const char *link;
 	size_t link_len;
 
-	if (!cl__reply_line(&link, &link_len, member_string(c, "body")))
+	if (!cl__reply_line(&link, &link_len, cl__json_string(c, "body")))
 		return 0;
 	return add_reply(d, member_time(c, "created_at"), link, link_len);
 }
@@ -491,14 +442,14 @@ static int scan_entry(cl__forge_delivery *d, cl__forge_source source,
 
 	switch (source) {
 	case CL__FORGE_EVENTS:
-		kind = member_string(e, "event");
+		kind = cl__json_string(e, "event");
 		if (kind != NULL && strcmp(kind, "reopened") == 0)
 			saw_reopen(d, e);
 		return 0;
 	case CL__FORGE_COMMENTS:
 		return scan_comment(d, e);
 	case CL__FORGE_TIMELINE:
-		kind = member_string(e, "type");
+		kind = cl__json_string(e, "type");
 		if (kind != NULL && strcmp(kind, "reopen") == 0)
 			saw_reopen(d, e);
 		else if (kind != NULL && strcmp(kind, "comment") == 0)
@@ -511,7 +462,7 @@ static int scan_entry(cl__forge_delivery *d, cl__forge_source source,
 int cl__forge_delivery_page(cl__forge_delivery *d, cl__forge_source source,
 	const char *json, size_t len, size_t *items)
 {
-	json_object *root = parse_json(json, len);
+	json_object *root = cl__json_parse(json, len);
 	size_t i, n;
 	int error = 0;
 
@@ -703,7 +654,7 @@ static int has_resolved_label(json_object *issue,
 	size_t i;
 
 	for (i = 0; labels && i < json_object_array_length(labels); i++)
-		if (is_resolved_label(member_string(
+		if (is_resolved_label(cl__json_string(
 			    json_object_array_get_idx(labels, i), "name"), ctx))
 			return 1;
 	return 0;
@@ -722,7 +673,7 @@ static cl_tevent_kind issue_kind(const char *action, json_object *root,
 	    strcmp(action, "unassigned") == 0)
 		return CL_TEVENT_ASSIGNED;
 	if (strcmp(action, "labeled") == 0)
-		return is_resolved_label(member_string(member_object(root,
+		return is_resolved_label(cl__json_string(member_object(root,
 			"label"), "name"), ctx) ? CL_TEVENT_RESOLVED :
 			CL_TEVENT_ACTIVITY;
 	if (strcmp(action, "label_updated") == 0)
@@ -755,7 +706,7 @@ static void ignore(cl_tevent *ev, const char *reason)
 /* The comment of a COMMENT event, owned by ev. */
 static int take_comment(cl_tevent *ev, json_object *comment)
 {
-	const char *body = member_string(comment, "body");
+	const char *body = cl__json_string(comment, "body");
 
 	if (body == NULL)
 		return cl__error(CL_EINVALID, "the webhook has no comment.body");
@@ -768,7 +719,7 @@ static int take_comment(cl_tevent *ev, json_object *comment)
 /* The names every event carries, bounded. */
 static int event_names(cl_tevent *ev, json_object *root, json_object *issue)
 {
-	const char *project = member_string(member_object(root, "repository"),
+	const char *project = cl__json_string(member_object(root, "repository"),
 		"full_name");
 	int error;
 
@@ -777,7 +728,7 @@ static int event_names(cl_tevent *ev, json_object *root, json_object *issue)
 			"the webhook has no repository.full_name");
 	if ((error = copy_name(ev->project, project,
 		     "repository.full_name")) < 0 ||
-	    (error = copy_name(ev->actor, member_string(member_object(root,
+	    (error = copy_name(ev->actor, cl__json_string(member_object(root,
 			"sender"), "login"), "sender.login")) < 0 ||
 	    (error = copy_name(ev->owner, owner_login(issue),
 		     "assignee login")) < 0)
@@ -791,7 +742,7 @@ static int event_from_json(cl_tevent *ev, json_object *root,
 {
 	json_object *issue = member_object(root, "issue");
 	json_object *comment = member_object(root, "comment");
-	const char *action = member_string(root, "action");
+	const char *action = cl__json_string(root, "action");
 	int is_comment = strcmp(ctx->event, "issue_comment") == 0, error;
 
 	if (action == NULL || *action == '\0')
@@ -806,8 +757,8 @@ static int event_from_json(cl_tevent *ev, json_object *root,
 		return cl__error(CL_EINVALID, "the webhook has no issue.number");
 	if ((error = event_names(ev, root, issue)) < 0)
 		return error;
-	ev->closed = member_string(issue, "state") != NULL &&
-		strcmp(member_string(issue, "state"), "closed") == 0;
+	ev->closed = cl__json_string(issue, "state") != NULL &&
+		strcmp(cl__json_string(issue, "state"), "closed") == 0;
 	ev->time = member_time(issue, "updated_at");
 	if (ev->time == 0)
 		ev->time = member_time(issue, "created_at");
@@ -815,7 +766,7 @@ static int event_from_json(cl_tevent *ev, json_object *root,
 		ignore(ev, "another repository");
 		return 0;
 	}
-	if (is_pull(issue) || json_object_get_boolean(member(root, "is_pull"))) {
+	if (is_pull(issue) || json_object_get_boolean(cl__json_member(root, "is_pull"))) {
 		ignore(ev, "a pull request");
 		return 0;
 	}
@@ -848,7 +799,7 @@ int cl__forge_parse_event(cl_tevent *ev, const char *json, size_t len,
 		ignore(ev, "not an issue event");
 		return 0;
 	}
-	root = parse_json(json, len);
+	root = cl__json_parse(json, len);
 	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return cl__error(CL_EINVALID, "the webhook body is not a JSON object");
@@ -956,8 +907,8 @@ static void request_init(cl_http_request *req, const char **headers,
 static char *server_message(const forge_backend *fb,
 	const cl_http_response *resp)
 {
-	json_object *root = parse_json(resp->body, resp->body_len);
-	const char *m = member_string(root, "message");
+	json_object *root = cl__json_parse(resp->body, resp->body_len);
+	const char *m = cl__json_string(root, "message");
 	char *s = NULL;
 
 	if (m != NULL && *m != '\0' &&

@@ -37,48 +37,11 @@
 #include <json-c/json.h>
 
 #include "internal.h"
+#include "json_int.h"
 #include <closeloop/sys/tracker.h>
 #include "redmine_int.h"
 
 /* JSON helpers */
-
-static json_object *parse_json(const char *text, size_t len)
-{
-	json_tokener *tok;
-	json_object *obj;
-
-	if (text == NULL || len > INT_MAX)
-		return NULL;
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
-
-static json_object *member(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return NULL;
-	if (!json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *member_string(json_object *obj, const char *key)
-{
-	json_object *v = member(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* A positive id from a number or a string of digits; 0 otherwise. Redmine
  * writes ids as numbers but journal details and custom field values as
@@ -114,26 +77,14 @@ static int64_t as_id(json_object *v)
 
 static int64_t member_id(json_object *obj, const char *key)
 {
-	return as_id(member(obj, key));
-}
-
-/* strdup of a string that may be NULL; *ok drops to 0 when out of memory */
-static char *dup_or_null(const char *s, int *ok)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = cl__strdup(s)) == NULL)
-		*ok = 0;
-	return d;
+	return as_id(cl__json_member(obj, key));
 }
 
 /* A custom field's value as text: the first non-empty entry of a
  * multiple-value field; NULL when empty. */
 static const char *field_text(json_object *field)
 {
-	json_object *v = member(field, "value");
+	json_object *v = cl__json_member(field, "value");
 	size_t i;
 
 	if (v != NULL && json_object_is_type(v, json_type_array)) {
@@ -154,7 +105,7 @@ static const char *field_text(json_object *field)
 /* The issue's custom field of that name, or NULL. */
 static json_object *find_field(json_object *issue, const char *name)
 {
-	json_object *fields = member(issue, "custom_fields");
+	json_object *fields = cl__json_member(issue, "custom_fields");
 	size_t i;
 
 	if (name == NULL || *name == '\0' || fields == NULL ||
@@ -162,7 +113,7 @@ static json_object *find_field(json_object *issue, const char *name)
 		return NULL;
 	for (i = 0; i < json_object_array_length(fields); i++) {
 		json_object *f = json_object_array_get_idx(fields, i);
-		const char *n = member_string(f, "name");
+		const char *n = cl__json_string(f, "name");
 
 		if (n != NULL && cl__strcasecmp(n, name) == 0)
 			return f;
@@ -175,13 +126,13 @@ static json_object *find_field(json_object *issue, const char *name)
 int cl__redmine_parse_statuses(cl__redmine_statuses *out, const char *json,
 	size_t len)
 {
-	json_object *root = parse_json(json, len), *list;
+	json_object *root = cl__json_parse(json, len), *list;
 	size_t i, n;
 	int ok = 1;
 
 	out->items = NULL;
 	out->count = 0;
-	list = member(root, "issue_statuses");
+	list = cl__json_member(root, "issue_statuses");
 	if (list == NULL || !json_object_is_type(list, json_type_array)) {
 		json_object_put(root);
 		return cl__error(CL_EINVALID, "not a Redmine status list");
@@ -197,8 +148,8 @@ int cl__redmine_parse_statuses(cl__redmine_statuses *out, const char *json,
 
 		if ((st->id = member_id(s, "id")) == 0)
 			continue;
-		st->closed = json_object_get_boolean(member(s, "is_closed"));
-		st->name = dup_or_null(member_string(s, "name"), &ok);
+		st->closed = json_object_get_boolean(cl__json_member(s, "is_closed"));
+		st->name = cl__strdup_opt(cl__json_string(s, "name"), &ok);
 		out->count++;
 	}
 	json_object_put(root);
@@ -248,37 +199,37 @@ static void owner_of(cl__redmine_issue *is, json_object *issue,
 		if (text == NULL)
 			return;
 		is->owner_id = text_id(text);
-		is->owner_name = dup_or_null(text, ok);
+		is->owner_name = cl__strdup_opt(text, ok);
 		return;
 	}
-	who = member(issue, "assigned_to");
+	who = cl__json_member(issue, "assigned_to");
 	if (who == NULL)
 		return;
 	is->owner_id = member_id(who, "id");
-	is->owner_name = dup_or_null(member_string(who, "name"), ok);
+	is->owner_name = cl__strdup_opt(cl__json_string(who, "name"), ok);
 }
 
 static int issue_from_json(cl__redmine_issue *is, json_object *issue,
 	const cl__redmine_map *map)
 {
-	json_object *status = member(issue, "status"), *closed, *field;
-	const char *updated = member_string(issue, "updated_on");
+	json_object *status = cl__json_member(issue, "status"), *closed, *field;
+	const char *updated = cl__json_string(issue, "updated_on");
 	int ok = 1;
 
 	memset(is, 0, sizeof(*is));
 	if ((is->id = member_id(issue, "id")) == 0)
 		return 0;
-	is->subject = dup_or_null(member_string(issue, "subject"), &ok);
-	is->status = dup_or_null(member_string(status, "name"), &ok);
+	is->subject = cl__strdup_opt(cl__json_string(issue, "subject"), &ok);
+	is->status = cl__strdup_opt(cl__json_string(status, "name"), &ok);
 	is->status_id = member_id(status, "id");
 	/* Redmine 5.0 writes status.is_closed into issues; older ones don't. */
-	closed = member(status, "is_closed");
+	closed = cl__json_member(status, "is_closed");
 	is->closed = closed ? json_object_get_boolean(closed) : -1;
 	owner_of(is, issue, map, &ok);
 	if (map && (field = find_field(issue, map->reply_field)) != NULL) {
 		is->has_reply_field = 1;
 		is->reply_field_id = member_id(field, "id");
-		is->reply = dup_or_null(field_text(field), &ok);
+		is->reply = cl__strdup_opt(field_text(field), &ok);
 	}
 	if (updated != NULL && cl_time_parse(&is->updated_at, updated) < 0)
 		is->updated_at = 0;
@@ -292,14 +243,14 @@ static int issue_from_json(cl__redmine_issue *is, json_object *issue,
 int cl__redmine_parse_issues(cl__redmine_issues *out, const char *json,
 	size_t len, const cl__redmine_map *map)
 {
-	json_object *root = parse_json(json, len), *list, *one;
+	json_object *root = cl__json_parse(json, len), *list, *one;
 	size_t i, n;
 	int r = 0;
 
 	out->items = NULL;
 	out->count = 0;
-	list = member(root, "issues");
-	one = member(root, "issue");
+	list = cl__json_member(root, "issues");
+	one = cl__json_member(root, "issue");
 	if (list != NULL && !json_object_is_type(list, json_type_array))
 		list = NULL;
 	if (one != NULL && !json_object_is_type(one, json_type_object))
@@ -367,15 +318,15 @@ void cl__redmine_issues_clear(cl__redmine_issues *issues)
 /* A journal that moves the issue from a closed status to an open one. */
 static int is_reopen(json_object *journal, const cl__redmine_statuses *st)
 {
-	json_object *details = member(journal, "details");
+	json_object *details = cl__json_member(journal, "details");
 	size_t i;
 
 	if (details == NULL || !json_object_is_type(details, json_type_array))
 		return 0;
 	for (i = 0; i < json_object_array_length(details); i++) {
 		json_object *d = json_object_array_get_idx(details, i);
-		const char *prop = member_string(d, "property");
-		const char *name = member_string(d, "name");
+		const char *prop = cl__json_string(d, "property");
+		const char *name = cl__json_string(d, "name");
 
 		if (prop == NULL || name == NULL || strcmp(prop, "attr") != 0 ||
 		    strcmp(name, "status_id") != 0)
@@ -392,7 +343,7 @@ static int is_reopen(json_object *journal, const cl__redmine_statuses *st)
 static int field_change(const char **value, json_object *journal,
 	int64_t field_id)
 {
-	json_object *details = member(journal, "details");
+	json_object *details = cl__json_member(journal, "details");
 	int change = 0;
 	size_t i;
 
@@ -401,8 +352,8 @@ static int field_change(const char **value, json_object *journal,
 		return 0;
 	for (i = 0; i < json_object_array_length(details); i++) {
 		json_object *d = json_object_array_get_idx(details, i);
-		const char *prop = member_string(d, "property");
-		const char *v = member_string(d, "new_value");
+		const char *prop = cl__json_string(d, "property");
+		const char *v = cl__json_string(d, "new_value");
 
 		if (prop == NULL || strcmp(prop, "cf") != 0 ||
 		    member_id(d, "name") != field_id)
@@ -421,7 +372,7 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 	size_t len, const cl__redmine_statuses *statuses,
 	const cl__redmine_map *map)
 {
-	json_object *root = parse_json(json, len), *issue, *journals;
+	json_object *root = cl__json_parse(json, len), *issue, *journals;
 	cl__redmine_issue is;
 	const char *link = NULL, *field_link = NULL, *note_link;
 	size_t i, n, start = 0, link_len = 0, note_len;
@@ -429,7 +380,7 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 
 	*delivered = 0;
 	*reply = NULL;
-	issue = member(root, "issue");
+	issue = cl__json_member(root, "issue");
 	if (issue == NULL || (r = issue_from_json(&is, issue, map)) == 0) {
 		json_object_put(root);
 		return cl__error(CL_EINVALID, "not a Redmine issue answer");
@@ -438,7 +389,7 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 		json_object_put(root);
 		return r;
 	}
-	journals = member(issue, "journals");
+	journals = cl__json_member(issue, "journals");
 	n = (journals && json_object_is_type(journals, json_type_array)) ?
 		json_object_array_length(journals) : 0;
 	/* Journals come oldest first; only those from the last reopen on
@@ -463,7 +414,7 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 			field_after = 0;
 		}
 		if (cl__reply_line(&note_link, &note_len,
-			    member_string(j, "notes"))) {
+			    cl__json_string(j, "notes"))) {
 			link = note_link;
 			link_len = note_len;
 		}
@@ -491,21 +442,21 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 int cl__redmine_parse_user(char **login, char **name, const char *json,
 	size_t len)
 {
-	json_object *root = parse_json(json, len), *user;
+	json_object *root = cl__json_parse(json, len), *user;
 	const char *first, *last;
 	cl_buf buf = CL_BUF_INIT;
 	int ok = 1;
 
 	*login = NULL;
 	*name = NULL;
-	user = member(root, "user");
+	user = cl__json_member(root, "user");
 	if (user == NULL || !json_object_is_type(user, json_type_object)) {
 		json_object_put(root);
 		return cl__error(CL_EINVALID, "not a Redmine user answer");
 	}
-	*login = dup_or_null(member_string(user, "login"), &ok);
-	first = member_string(user, "firstname");
-	last = member_string(user, "lastname");
+	*login = cl__strdup_opt(cl__json_string(user, "login"), &ok);
+	first = cl__json_string(user, "firstname");
+	last = cl__json_string(user, "lastname");
 	if (first && *first)
 		cl__buf_puts(&buf, first);
 	if (last && *last) {
@@ -598,8 +549,8 @@ char *cl__redmine_reply_body(int64_t field_id, const char *link,
 
 char *cl__redmine_errors(const char *json, size_t len)
 {
-	json_object *root = parse_json(json, len);
-	json_object *errors = member(root, "errors");
+	json_object *root = cl__json_parse(json, len);
+	json_object *errors = cl__json_member(root, "errors");
 	cl_buf buf = CL_BUF_INIT;
 	size_t i;
 
@@ -1171,10 +1122,10 @@ static int issue_copy(cl__redmine_issue *dst, const cl__redmine_issue *src)
 	int ok = 1;
 
 	*dst = *src;
-	dst->subject = dup_or_null(src->subject, &ok);
-	dst->status = dup_or_null(src->status, &ok);
-	dst->owner_name = dup_or_null(src->owner_name, &ok);
-	dst->reply = dup_or_null(src->reply, &ok);
+	dst->subject = cl__strdup_opt(src->subject, &ok);
+	dst->status = cl__strdup_opt(src->status, &ok);
+	dst->owner_name = cl__strdup_opt(src->owner_name, &ok);
+	dst->reply = cl__strdup_opt(src->reply, &ok);
 	if (!ok) {
 		cl__redmine_issue_clear(dst);
 		return CL_ENOMEM;
@@ -1905,7 +1856,7 @@ static char *auth_header(const char *token)
 
 static char *dup_opt(const char *s, int *ok)
 {
-	return (s && *s) ? dup_or_null(s, ok) : NULL;
+	return (s && *s) ? cl__strdup_opt(s, ok) : NULL;
 }
 
 int cl_tracker_backend_redmine(cl_tracker_backend **out,

@@ -110,3 +110,20 @@ commit() {
 
 GIT_CONFIG_NOSYSTEM=1
 export GIT_CONFIG_NOSYSTEM
+
+# need_redmine: the Redmine of scripts/redmine-test-server, its settings in
+# the environment (REDMINE_URL, REDMINE_KEY_FILE...); else skip, or fail
+# when CLOSELOOP_REQUIRE_REDMINE is set (CI).
+need_redmine() {
+	rts="$top_srcdir/scripts/redmine-test-server"
+	if ! sh "$rts" status >/dev/null 2>&1; then
+		if [ -n "${CLOSELOOP_REQUIRE_REDMINE:-}" ]; then
+			echo "not ok 1 - the Redmine test server is not running (sh scripts/redmine-test-server start)"
+			echo "1..1"
+			exit 1
+		fi
+		echo "1..0 # SKIP no Redmine running (sh scripts/redmine-test-server start)"
+		exit 0
+	fi
+	eval "$(sh "$rts" env)"
+}

@@ -5,17 +5,7 @@
 # running, unless CLOSELOOP_REQUIRE_REDMINE=1 (CI), where that fails.
 . "$top_srcdir/tests/cli/lib.sh"
 
-rts="$top_srcdir/scripts/redmine-test-server"
-if ! sh "$rts" status >/dev/null 2>&1; then
-	if [ -n "${CLOSELOOP_REQUIRE_REDMINE:-}" ]; then
-		echo "not ok 1 - the Redmine test server is not running (sh scripts/redmine-test-server start)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP no Redmine running (sh scripts/redmine-test-server start)"
-	exit 0
-fi
-eval "$(sh "$rts" env)"
+need_redmine
 hook_libexec
 
 ident="hooks$(date +%s)$$"

@@ -7,17 +7,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/receiver/lib-receiver.sh"
 
-rts="$top_srcdir/scripts/redmine-test-server"
-if ! sh "$rts" status >/dev/null 2>&1; then
-	if [ -n "${CLOSELOOP_REQUIRE_REDMINE:-}" ]; then
-		echo "not ok 1 - the Redmine test server is not running (sh scripts/redmine-test-server start)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP no Redmine running (sh scripts/redmine-test-server start)"
-	exit 0
-fi
-eval "$(sh "$rts" env)"
+need_redmine
 ident="sync$(date +%s)$$"
 eval "$(sh "$rts" project "$ident")"
 key=$(cat "$REDMINE_KEY_FILE")
