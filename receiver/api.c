@@ -144,18 +144,21 @@ int api_reply(receiver *r, generation *g, const char *auth,
 	if (error == 0)
 		error = cl_tracker_ticket_id(id, sizeof(id), t, &ref);
 	pthread_mutex_unlock(&r->api_lock);
-	json_object_put(root);
-	if (error < 0)
+	if (error < 0) {
+		json_object_put(root);
 		return refuse(out, error == CL_EINVALID ? 400 : 503,
 			cl_error_last()->message);
+	}
 	atomic_fetch_add(&r->m.api_replies, 1);
 	worker_kick(&r->work);
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string("recorded"));
 	json_object_object_add(o, "ticket", json_object_new_string(id));
+	/* link points into root: root goes last */
 	json_object_object_add(o, "link", json_object_new_string(link));
 	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
+	json_object_put(root);
 	return 202;
 }
 

@@ -464,13 +464,14 @@ int server_start(receiver *r, const char *host, unsigned short port)
 			host);
 		return CL_ECONFIG;
 	}
+	/* the logger first: messages about the options go through it too */
 	r->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, r,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, r,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, r,
 		MHD_OPTION_END);
 	if (r->daemon == NULL) {
 		cl_log(CL_LOG_ERROR, "cannot listen on %s port %u", host,
