@@ -96,11 +96,12 @@ run() {
 	BENCH_RUN=$(od -An -N4 -tx4 /dev/urandom | tr -d " ") wrk -t2 -c32 -d"${D}s" --latency -s "$top/bench/sign.lua" "$2" >"$work/$1.out" 2>&1
 	awk '/^Requests\/sec/ { print $2 }' "$work/$1.out" >"$work/$1.rps"
 	awk '$1 == "99%" { print $2 }' "$work/$1.out" >"$work/$1.p99"
+	awk '$1 == "50%" || $1 == "90%" { printf "%s %s  ", $1, $2 }' "$work/$1.out" >"$work/$1.pct"
 	total=$(awk '/requests in/ { print $1 }' "$work/$1.out")
 	bad=$(awk '/Non-2xx or 3xx responses/ { print $5 }' "$work/$1.out")
 	echo $((total - ${bad:-0})) >"$work/$1.ok"
 	errors=$(awk '/Socket errors/' "$work/$1.out")
-	printf '  %-10s %10s req/s   p99 %8s   2xx %8s %s\n' "$1" "$(cat "$work/$1.rps")" \
+	printf '  %-10s %10s req/s   %s p99 %8s   2xx %8s %s\n' "$1" "$(cat "$work/$1.rps")" "$(cat "$work/$1.pct")" \
 		"$(cat "$work/$1.p99")" "$(cat "$work/$1.ok")" "$errors"
 }
 echo "wrk -t2 -c32 -d${D}s, signed GitHub issues payload ($(wc -c <"$work/body.json") bytes), new delivery id per request:"

@@ -71,6 +71,7 @@ static void *committer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&c->lock);
 		commit_batch(c, batch, n);
+		atomic_fetch_sub(&c->busy, (int)n);
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -101,6 +102,7 @@ int committer_submit(committer *c, pending_delivery *p)
 		return -1;
 	}
 	p->next = NULL;
+	atomic_fetch_add(&c->busy, 1);
 	if (c->tail)
 		c->tail->next = p;
 	else
@@ -109,6 +111,11 @@ int committer_submit(committer *c, pending_delivery *p)
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+int committer_busy(committer *c)
+{
+	return atomic_load(&c->busy) > 0;
 }
 
 /* Everything submitted is committed before the thread ends. */

@@ -70,6 +70,7 @@ typedef struct {
 	pthread_cond_t wake;
 	pending_delivery *head, *tail;
 	int stopping;
+	atomic_int busy;                   /* deliveries waiting or being written */
 	cl_store *store;                   /* the receiver's, shared */
 } committer;
 
@@ -122,6 +123,8 @@ int committer_start(committer *c, receiver *r);
  * committed. -1 when the committer is stopping (nothing queued). */
 int committer_submit(committer *c, pending_delivery *p);
 void committer_stop(committer *c);
+/* Are acknowledgements waiting on the store? (The worker gives way.) */
+int committer_busy(committer *c);
 
 /* worker.c */
 int worker_start(worker *w, receiver *r, generation *g);

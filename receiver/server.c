@@ -468,7 +468,11 @@ int server_start(receiver *r, const char *host, unsigned short port)
 	r->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, r,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, r,
 		MHD_OPTION_SOCK_ADDR, addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
+		/* one polling thread: a request costs little CPU (the fsync
+		 * is the committer's), and on a small machine more threads only
+		 * contend with the committer and the worker (measured: p99 21 ms
+		 * with two, 14 ms with one, at 5,100 and 6,300 requests/s) */
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "receiver.h"
 
@@ -90,6 +91,24 @@ static int handle(worker *w, cl_tracker *const *trackers, size_t n,
 			cl_error_last()->message);
 	/* left claimed: handed out again when its lease ends (queue.h) */
 	return error;
+}
+
+/*
+ * Senders wait for their answer on the store, the worker only delays its
+ * own work: while the committer has deliveries to write, the worker waits
+ * a little (bounded, so that a steady flood cannot stop it) before taking
+ * the store for itself.
+ */
+#define GIVE_WAY_US 500
+#define GIVE_WAY_MAX 8
+
+static int give_way(worker *w)
+{
+	int i;
+
+	for (i = 0; i < GIVE_WAY_MAX && committer_busy(&w->r->commit); i++)
+		usleep(GIVE_WAY_US);
+	return 1;
 }
 
 static void publish(worker *w)
@@ -170,7 +189,7 @@ static void *worker_main(void *arg)
 		int64_t wait_ms;
 		cl_delivery *d = NULL;
 
-		while (done < DELIVERIES_PER_ROUND &&
+		while (done < DELIVERIES_PER_ROUND && give_way(w) &&
 		       cl_store_delivery_next(w->store, &d) == 0 && d != NULL) {
 			handle(w, trackers, n, d);
 			cl_delivery_free(d);
