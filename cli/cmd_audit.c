@@ -9,18 +9,34 @@
 #include "cli.h"
 
 const cli_command cli_audit = {
-	"audit", "report what was closed without a reply, overrides, unverified pushes",
-	"closeloop audit [--since T] [--until T] [--format text|json] [-o FILE]"
-	" [--fail-on violations]",
-	"Reads the ledger for the period and reports: tickets closed without a\n"
-	"reply (and those closeloop reopened), overrides (who, when, reason,\n"
-	"commits), pushes accepted while the tracker was unreachable, and a count\n"
-	"of every event type.\n\n"
+	"audit", "report closes without a reply, overrides, unowned tickets, reply waits",
+	"closeloop audit [--since T] [--until T] [--format text|json|csv|html]"
+	" [-o FILE] [--fail-on violations]",
+	"Reads the ledger and reports, for the period:\n"
+	"  - tickets closed without a customer reply, and whether closeloop\n"
+	"    reopened them;\n"
+	"  - overrides (who, when, reason, commits, tickets);\n"
+	"  - pushes accepted unverified (tracker unreachable), and those that\n"
+	"    broke a rule when re-checked later;\n"
+	"  - reminders sent, per rule;\n"
+	"  - time from work done to the customer reply: median and 90th\n"
+	"    percentile, overall, per owner and per tracker project;\n"
+	"  - a count of every event type;\n"
+	"and, as the ledger stands at the end of the period:\n"
+	"  - open tickets without an owner;\n"
+	"  - handoffs the new owner has not acknowledged;\n"
+	"  - tickets with work done and no customer reply yet, and for how long.\n"
+	"Lists stop at 10000 items each; counts are always exact.\n\n"
 	"  --since T, --until T  the period; T is 2026-11-23, 2026-11-23T09:30:00Z\n"
 	"                        or a span back from now such as 7d or 12h\n"
-	"  --format F            text (default) or json\n"
+	"  --format F            text (default), json, csv (one table, its first\n"
+	"                        column names the section) or html (one\n"
+	"                        self-contained page with charts)\n"
 	"  -o, --output FILE     write the report to FILE instead of stdout\n"
-	"  --fail-on violations  exit 1 when the report holds any violation\n",
+	"  --fail-on violations  exit 1 when the report holds any violation:\n"
+	"                        closes without a reply, overrides, pushes\n"
+	"                        accepted unverified (unowned tickets and\n"
+	"                        unacknowledged handoffs are listed, not counted)\n",
 	cmd_audit
 };
 

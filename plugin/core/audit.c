@@ -1,147 +1,161 @@
 /*
- * audit.c: the audit report over the ledger. One pass over the events of
- * the period collects counts and the lists an admin acts on; rendering is
- * separate so that the CLI and the receiver share it.
+ * audit.c: the audit report over the ledger: its public API (run, render,
+ * free), the work done once the pass is over (percentiles, the lists of
+ * tickets in a state), and small helpers the renderers share.
+ *
+ * The pass itself is in audit_collect.c; each output format has its own
+ * file (audit_text.c, audit_json.c, audit_csv.c, audit_html.c), so that
+ * the CLI and the receiver can share them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
+#include "audit_int.h"
 
-#include "internal.h"
-
-/* Lists in a report stop growing here; counts stay exact. */
-#define CL_AUDIT_MAX_ITEMS 10000
-
-typedef struct {
-	char *type;
-	size_t count;
-} type_count;
-
-typedef struct {
-	int64_t time;
-	char *ticket, *actor, *commit, *detail;
-} audit_item;
-
-typedef struct {
-	audit_item *items;
-	size_t count, cap;
-	size_t total; /* including those beyond the cap */
-} item_list;
-
-struct cl_audit {
-	int64_t since, until, generated;
-	size_t events;
-	type_count *types;
-	size_t ntypes, types_cap;
-	item_list closed_no_reply, overrides, unverified, reopened, rechecked;
+const char *const cl__audit_rules[3] = {
+	"reply-due", "owner-required", "handoff-ack"
 };
-
-static int count_type(cl_audit *a, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < a->ntypes; i++) {
-		if (strcmp(a->types[i].type, type) == 0) {
-			a->types[i].count++;
-			return 0;
-		}
-	}
-	if (a->ntypes == a->types_cap) {
-		size_t n = a->types_cap ? a->types_cap * 2 : 16;
-		type_count *t = cl__realloc(a->types, n * sizeof(*t));
-
-		if (t == NULL)
-			return CL_ENOMEM;
-		a->types = t;
-		a->types_cap = n;
-	}
-	a->types[a->ntypes].type = cl__strdup(type);
-	if (a->types[a->ntypes].type == NULL)
-		return CL_ENOMEM;
-	a->types[a->ntypes++].count = 1;
-	return 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? cl__strdup(s) : NULL;
-}
-
-static int list_add(item_list *l, const cl_event *ev)
-{
-	audit_item *it;
-
-	l->total++;
-	if (l->count >= CL_AUDIT_MAX_ITEMS)
-		return 0;
-	if (l->count == l->cap) {
-		size_t n = l->cap ? l->cap * 2 : 16;
-		audit_item *p = cl__realloc(l->items, n * sizeof(*p));
-
-		if (p == NULL)
-			return CL_ENOMEM;
-		l->items = p;
-		l->cap = n;
-	}
-	it = &l->items[l->count];
-	it->time = ev->time;
-	it->ticket = dup_or_null(ev->ticket);
-	it->actor = dup_or_null(ev->actor);
-	it->commit = dup_or_null(ev->commit);
-	it->detail = dup_or_null(ev->detail);
-	l->count++;
-	if ((ev->ticket && !it->ticket) || (ev->actor && !it->actor) ||
-	    (ev->commit && !it->commit) || (ev->detail && !it->detail))
-		return CL_ENOMEM;
-	return 0;
-}
-
-static int collect(const cl_event *ev, void *payload)
-{
-	cl_audit *a = payload;
-	int error;
-
-	a->events++;
-	if ((error = count_type(a, ev->type)) < 0)
-		return error;
-	if (strcmp(ev->type, CL_EVENT_CLOSED_NO_REPLY) == 0)
-		return list_add(&a->closed_no_reply, ev);
-	if (strcmp(ev->type, CL_EVENT_OVERRIDE) == 0)
-		return list_add(&a->overrides, ev);
-	if (strcmp(ev->type, CL_EVENT_PUSH_UNVERIFIED) == 0)
-		return list_add(&a->unverified, ev);
-	if (strcmp(ev->type, CL_EVENT_REOPENED) == 0)
-		return list_add(&a->reopened, ev);
-	/* closeloop writes this detail itself, compact: an empty problem
-	 * list is "problems":[] */
-	if (strcmp(ev->type, CL_EVENT_PUSH_RECHECKED) == 0 && ev->detail &&
-	    strstr(ev->detail, "\"problems\":[{") != NULL)
-		return list_add(&a->rechecked, ev);
-	return 0;
-}
 
 int cl_audit_format_from_name(cl_audit_format *out, const char *name)
 {
-	if (name && strcmp(name, "text") == 0)
-		*out = CL_AUDIT_TEXT;
-	else if (name && strcmp(name, "json") == 0)
-		*out = CL_AUDIT_JSON;
-	else
-		return cl__error(CL_EINVALID,
-			"unknown report format '%s': use text or json",
-			name ? name : "");
+	static const struct {
+		const char *name;
+		cl_audit_format format;
+	} formats[] = {
+		{ "text", CL_AUDIT_TEXT },
+		{ "json", CL_AUDIT_JSON },
+		{ "csv", CL_AUDIT_CSV },
+		{ "html", CL_AUDIT_HTML },
+	};
+	size_t i;
+
+	for (i = 0; name && i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (strcmp(name, formats[i].name) == 0) {
+			*out = formats[i].format;
+			return 0;
+		}
+	}
+	return cl__error(CL_EINVALID,
+		"unknown report format '%s': use text, json, csv or html",
+		name ? name : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* After the pass                                                      */
+/* ------------------------------------------------------------------ */
+
+static int cmp_state_item(const void *x, const void *y)
+{
+	const cl__audit_state_item *a = x, *b = y;
+
+	if (a->since != b->since)
+		return a->since < b->since ? -1 : 1;
+	return strcmp(a->t->id, b->t->id);
+}
+
+typedef enum { STATE_UNOWNED, STATE_HANDOFF, STATE_WAITING } state_kind;
+
+static int in_state(const cl__audit_ticket *t, state_kind kind,
+	int64_t *since)
+{
+	switch (kind) {
+	case STATE_UNOWNED:
+		*since = t->opened;
+		return t->open && t->owner == NULL;
+	case STATE_HANDOFF:
+		*since = t->ho_since;
+		return t->ho_to != NULL;
+	case STATE_WAITING:
+		*since = t->work_time;
+		return t->work && !t->replied;
+	}
 	return 0;
 }
+
+/* The tickets in a state, oldest first, capped; the total stays exact. */
+static int state_list(cl_audit *a, cl__audit_state_list *l, state_kind kind)
+{
+	size_t i, n = a->ticket_map.count;
+
+	l->count = l->total = 0;
+	if (n == 0)
+		return 0;
+	if ((l->items = cl__calloc(n, sizeof(*l->items))) == NULL)
+		return CL_ENOMEM;
+	for (i = 0; i < n; i++) {
+		int64_t since;
+
+		if (!in_state(&a->tickets[i], kind, &since))
+			continue;
+		l->items[l->total].t = &a->tickets[i];
+		l->items[l->total++].since = since;
+	}
+	qsort(l->items, l->total, sizeof(*l->items), cmp_state_item);
+	l->count = l->total < CL_AUDIT_MAX_ITEMS ? l->total :
+		CL_AUDIT_MAX_ITEMS;
+	return 0;
+}
+
+static int cmp_group(const void *x, const void *y)
+{
+	const cl__audit_group *const *a = x, *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name);
+}
+
+/* Percentiles of each group, and the groups in name order. */
+static int groups_finish(const cl__audit_group ***order,
+	cl__audit_group *groups, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if ((*order = cl__calloc(n, sizeof(**order))) == NULL)
+		return CL_ENOMEM;
+	for (i = 0; i < n; i++) {
+		cl__audit_group *g = &groups[i];
+
+		cl__samples_sort(&g->samples);
+		g->median = cl__percentile(g->samples.v, g->samples.n, 50);
+		g->p90 = cl__percentile(g->samples.v, g->samples.n, 90);
+		(*order)[i] = g;
+	}
+	qsort(*order, n, sizeof(**order), cmp_group);
+	return 0;
+}
+
+int cl__audit_finish(cl_audit *a)
+{
+	int error;
+
+	cl__samples_sort(&a->waits);
+	a->wait_median = cl__percentile(a->waits.v, a->waits.n, 50);
+	a->wait_p90 = cl__percentile(a->waits.v, a->waits.n, 90);
+	if ((error = groups_finish(&a->owner_order, a->owners,
+			a->owner_map.count)) < 0 ||
+	    (error = groups_finish(&a->project_order, a->projects,
+			a->project_map.count)) < 0 ||
+	    (error = state_list(a, &a->unowned, STATE_UNOWNED)) < 0 ||
+	    (error = state_list(a, &a->handoffs, STATE_HANDOFF)) < 0)
+		return error;
+	return state_list(a, &a->waiting, STATE_WAITING);
+}
+
+/* ------------------------------------------------------------------ */
+/* API                                                                 */
+/* ------------------------------------------------------------------ */
 
 int cl_audit_run(cl_audit **out, cl_store *store, int64_t since,
 	int64_t until)
 {
-	cl_event_filter filter = CL_EVENT_FILTER_INIT;
 	cl_audit *a;
 	int error;
 
 	*out = NULL;
+	if (store == NULL)
+		return cl__error(CL_EINVALID, "no store to audit");
 	if (until && until <= since)
 		return cl__error(CL_EINVALID,
 			"the period is empty: --until must be after --since");
@@ -150,9 +164,10 @@ int cl_audit_run(cl_audit **out, cl_store *store, int64_t since,
 	a->since = since;
 	a->until = until;
 	a->generated = cl_clock_now();
-	filter.since = since;
-	filter.until = until;
-	if ((error = cl_store_foreach(store, &filter, collect, a)) < 0) {
+	if ((error = cl__audit_collect(a, store)) < 0 ||
+	    (error = cl__audit_finish(a)) < 0) {
+		if (error == CL_ENOMEM)
+			cl__error_nomem();
 		cl_audit_free(a);
 		return error;
 	}
@@ -162,37 +177,48 @@ int cl_audit_run(cl_audit **out, cl_store *store, int64_t since,
 
 size_t cl_audit_violations(const cl_audit *a)
 {
+	if (a == NULL)
+		return 0;
 	return a->closed_no_reply.total + a->overrides.total +
 		a->unverified.total;
 }
 
-static void list_free(item_list *l)
+static void groups_free(cl__audit_group *g, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < l->count; i++) {
-		free(l->items[i].ticket);
-		free(l->items[i].actor);
-		free(l->items[i].commit);
-		free(l->items[i].detail);
-	}
-	free(l->items);
+	for (i = 0; i < n; i++)
+		cl__samples_free(&g[i].samples);
+	free(g);
 }
 
 void cl_audit_free(cl_audit *a)
 {
-	size_t i;
-
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->ntypes; i++)
-		free(a->types[i].type);
 	free(a->types);
-	list_free(&a->closed_no_reply);
-	list_free(&a->overrides);
-	list_free(&a->unverified);
-	list_free(&a->reopened);
-	list_free(&a->rechecked);
+	free(a->rules);
+	free(a->days);
+	cl__audit_list_free(&a->closed_no_reply);
+	cl__audit_list_free(&a->overrides);
+	cl__audit_list_free(&a->unverified);
+	cl__audit_list_free(&a->reopened);
+	cl__audit_list_free(&a->rechecked);
+	cl__audit_list_free(&a->reminders);
+	free(a->tickets);
+	cl__samples_free(&a->waits);
+	groups_free(a->owners, a->owner_map.count);
+	groups_free(a->projects, a->project_map.count);
+	free(a->owner_order);
+	free(a->project_order);
+	free(a->unowned.items);
+	free(a->handoffs.items);
+	free(a->waiting.items);
+	cl__audit_map_free(&a->ticket_map);
+	cl__audit_map_free(&a->names);
+	cl__audit_map_free(&a->owner_map);
+	cl__audit_map_free(&a->project_map);
+	cl__arena_free(&a->strings);
 	free(a);
 }
 
@@ -201,151 +227,71 @@ void cl_free(void *ptr)
 	free(ptr);
 }
 
-/* Rendering */
+int cl_audit_render(char **out, const cl_audit *audit, cl_audit_format format)
+{
+	int error;
 
-static const char *time_text(char *buf, size_t len, int64_t t)
+	if (out == NULL)
+		return cl__error(CL_EINVALID, "nowhere to render the audit to");
+	*out = NULL;
+	if (audit == NULL)
+		return cl__error(CL_EINVALID, "no audit to render");
+	switch (format) {
+	case CL_AUDIT_TEXT:
+		error = cl__audit_render_text(out, audit);
+		break;
+	case CL_AUDIT_JSON:
+		error = cl__audit_render_json(out, audit);
+		break;
+	case CL_AUDIT_CSV:
+		error = cl__audit_render_csv(out, audit);
+		break;
+	case CL_AUDIT_HTML:
+		error = cl__audit_render_html(out, audit);
+		break;
+	default:
+		return cl__error(CL_EINVALID, "unknown report format %d",
+			(int)format);
+	}
+	if (error == CL_ENOMEM)
+		cl__error_nomem();
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers for the renderers                                           */
+/* ------------------------------------------------------------------ */
+
+const char *cl__audit_time(char *buf, size_t len, int64_t t)
 {
 	if (t == 0 || cl_time_format(buf, len, t) < 0)
 		return NULL;
 	return buf;
 }
 
-static json_object *json_str(const char *s)
+const char *cl__audit_span(char *buf, size_t len, int64_t s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd %lldh", (long long)(s / 86400),
+			(long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh %02lldm", (long long)(s / 3600),
+			(long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else
+		snprintf(buf, len, "%llds", (long long)s);
+	return buf;
 }
 
-/* The detail text is JSON written by closeloop; keep it structured. */
-static json_object *json_detail(const char *detail)
+size_t cl__audit_rule_count(const cl_audit *a, const char *rule)
 {
-	json_object *o;
-
-	if (detail == NULL)
-		return NULL;
-	o = json_tokener_parse(detail);
-	return o ? o : json_object_new_string(detail);
-}
-
-static json_object *json_list(const item_list *l)
-{
-	json_object *arr = json_object_new_array();
-	char tb[32];
 	size_t i;
 
-	for (i = 0; i < l->count; i++) {
-		const audit_item *it = &l->items[i];
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "time",
-			json_str(time_text(tb, sizeof(tb), it->time)));
-		json_object_object_add(o, "ticket", json_str(it->ticket));
-		json_object_object_add(o, "actor", json_str(it->actor));
-		json_object_object_add(o, "commit", json_str(it->commit));
-		json_object_object_add(o, "detail", json_detail(it->detail));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static void json_section(json_object *root, const char *name,
-	const item_list *l)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "count", json_object_new_int64((int64_t)l->total));
-	json_object_object_add(o, "items", json_list(l));
-	json_object_object_add(root, name, o);
-}
-
-static int render_json(char **out, const cl_audit *a)
-{
-	json_object *root = json_object_new_object();
-	json_object *types = json_object_new_object();
-	char tb[32];
-	size_t i;
-
-	json_object_object_add(root, "generated",
-		json_str(time_text(tb, sizeof(tb), a->generated)));
-	json_object_object_add(root, "since",
-		json_str(time_text(tb, sizeof(tb), a->since)));
-	json_object_object_add(root, "until",
-		json_str(time_text(tb, sizeof(tb), a->until)));
-	json_object_object_add(root, "events",
-		json_object_new_int64((int64_t)a->events));
-	for (i = 0; i < a->ntypes; i++)
-		json_object_object_add(types, a->types[i].type,
-			json_object_new_int64((int64_t)a->types[i].count));
-	json_object_object_add(root, "event_types", types);
-	json_section(root, "closed_without_reply", &a->closed_no_reply);
-	json_section(root, "reopened", &a->reopened);
-	json_section(root, "overrides", &a->overrides);
-	json_section(root, "unverified_pushes", &a->unverified);
-	json_section(root, "rechecked_with_problems", &a->rechecked);
-	json_object_object_add(root, "violations",
-		json_object_new_int64((int64_t)cl_audit_violations(a)));
-	*out = cl__strdup(json_object_to_json_string_ext(root,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	if (*out == NULL)
-		return CL_ENOMEM;
+	for (i = 0; i < a->nrules; i++)
+		if (strcmp(a->rules[i].name, rule) == 0)
+			return a->rules[i].count;
 	return 0;
-}
-
-static void text_list(cl_buf *b, const char *title, const item_list *l)
-{
-	char tb[32];
-	size_t i;
-
-	cl__buf_printf(b, "\n%s: %zu\n", title, l->total);
-	for (i = 0; i < l->count; i++) {
-		const audit_item *it = &l->items[i];
-
-		cl__buf_printf(b, "  %s  %s", time_text(tb, sizeof(tb), it->time) ?
-			tb : "-", it->ticket ? it->ticket : "-");
-		if (it->actor)
-			cl__buf_printf(b, "  by %s", it->actor);
-		if (it->commit)
-			cl__buf_printf(b, "  commit %.12s", it->commit);
-		if (it->detail)
-			cl__buf_printf(b, "  %s", it->detail);
-		cl__buf_puts(b, "\n");
-	}
-	if (l->total > l->count)
-		cl__buf_printf(b, "  ... and %zu more\n", l->total - l->count);
-}
-
-static int render_text(char **out, const cl_audit *a)
-{
-	cl_buf b = CL_BUF_INIT;
-	char t1[32], t2[32], t3[32];
-	size_t i;
-
-	cl__buf_printf(&b, "closeloop audit, generated %s\nperiod: %s to %s\n",
-		time_text(t1, sizeof(t1), a->generated) ? t1 : "-",
-		time_text(t2, sizeof(t2), a->since) ? t2 : "the beginning",
-		time_text(t3, sizeof(t3), a->until) ? t3 : "now");
-	cl__buf_printf(&b, "events: %zu\n", a->events);
-	for (i = 0; i < a->ntypes; i++)
-		cl__buf_printf(&b, "  %-32s %zu\n", a->types[i].type,
-			a->types[i].count);
-	text_list(&b, "closed without a reply", &a->closed_no_reply);
-	text_list(&b, "reopened by closeloop", &a->reopened);
-	text_list(&b, "overrides", &a->overrides);
-	text_list(&b, "pushes accepted unverified", &a->unverified);
-	text_list(&b, "unverified pushes that broke a rule, re-checked later",
-		&a->rechecked);
-	cl__buf_printf(&b, "\nviolations: %zu\n", cl_audit_violations(a));
-	*out = cl__buf_detach(&b);
-	return *out ? 0 : CL_ENOMEM;
-}
-
-int cl_audit_render(char **out, const cl_audit *audit, cl_audit_format format)
-{
-	*out = NULL;
-	if (audit == NULL)
-		return cl__error(CL_EINVALID, "no audit to render");
-	if (format == CL_AUDIT_JSON)
-		return render_json(out, audit);
-	return render_text(out, audit);
 }

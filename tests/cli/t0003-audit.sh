@@ -11,7 +11,11 @@ import json,sys
 r = json.load(open(\"out.json\"))
 assert r[\"events\"] == 0, r
 assert r[\"violations\"] == 0
-assert r[\"closed_without_reply\"] == {\"count\": 0, \"items\": []}
+assert r[\"closed_without_reply\"][\"count\"] == 0
+assert r[\"closed_without_reply\"][\"items\"] == []
+assert r[\"unowned\"] == {\"count\": 0, \"items\": []}
+assert r[\"reply_wait\"][\"count\"] == 0 and r[\"reply_wait\"][\"by_owner\"] == []
+assert r[\"reminders\"][\"by_rule\"] == {\"reply-due\": 0, \"owner-required\": 0, \"handoff-ack\": 0}
 assert r[\"overrides\"][\"count\"] == 0
 assert r[\"since\"] is None
 "
