@@ -194,3 +194,22 @@ cl__json_kind cl__audit_json_string(const char *json, const char *key,
 	}
 	return k;
 }
+
+json_object *cl__audit_detail(json_tokener *tok, const char *detail)
+{
+	size_t len;
+	json_object *o;
+
+	if (detail == NULL)
+		return NULL;
+	len = strlen(detail);
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, detail, (int)len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "internal.h"
 
 /* Lists in a report stop growing here; counts stay exact. */
@@ -33,7 +35,7 @@ void cl__arena_free(cl__arena *a);
 /* String -> dense index (0, 1, 2... in order of first sight); the keys
  * live in the arena and stay valid until the map is freed. */
 typedef struct {
-	uint32_t *slots;    /* index + 1, 0 for empty; a power of two of them */
+	uint64_t *slots;    /* hash and index + 1, 0 for empty; 2^k of them */
 	size_t nslots;
 	const char **keys;  /* by index */
 	uint32_t *hashes;   /* by index */
@@ -77,6 +79,10 @@ cl__json_kind cl__audit_json_field(const char *json, const char *key,
  * at most, NUL-terminated, cut short if longer). Returns the kind. */
 cl__json_kind cl__audit_json_string(const char *json, const char *key,
 	char *out, size_t len);
+
+/* The detail as a json-c object, read with tok (reset first, reusable);
+ * NULL when absent, not one JSON object, or not UTF-8. */
+json_object *cl__audit_detail(json_tokener *tok, const char *detail);
 
 /* ------------------------------------------------------------------ */
 /* Percentiles (audit_stats.c)                                         */

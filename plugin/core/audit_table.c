@@ -80,10 +80,16 @@ static uint32_t hash(const char *s, size_t len)
 	return h;
 }
 
+/* A slot holds the key's hash (high half) and its index + 1 (low half,
+ * 0 for empty): most probes are settled without touching the key. */
+#define SLOT(h, ix) (((uint64_t)(h) << 32) | (uint64_t)((ix) + 1))
+#define SLOT_INDEX(s) ((size_t)((s) & 0xffffffffu) - 1)
+#define SLOT_HASH(s) ((uint32_t)((s) >> 32))
+
 static int grow_slots(cl__audit_map *m)
 {
 	size_t n = m->nslots ? m->nslots * 2 : 64;
-	uint32_t *slots = cl__calloc(n, sizeof(*slots));
+	uint64_t *slots = cl__calloc(n, sizeof(*slots));
 	size_t i;
 
 	if (slots == NULL)
@@ -93,7 +99,7 @@ static int grow_slots(cl__audit_map *m)
 
 		while (slots[j] != 0)
 			j = (j + 1) & (n - 1);
-		slots[j] = (uint32_t)(i + 1);
+		slots[j] = SLOT(m->hashes[i], i);
 	}
 	free(m->slots);
 	m->slots = slots;
@@ -126,14 +132,16 @@ static size_t probe(const cl__audit_map *m, const char *key, size_t len,
 	size_t j = h & (m->nslots - 1);
 
 	for (;;) {
-		uint32_t ix = m->slots[j];
+		uint64_t slot = m->slots[j];
+		const char *k;
 
-		if (ix == 0)
+		if (slot == 0)
 			return j;
-		if (m->hashes[ix - 1] == h &&
-		    strncmp(m->keys[ix - 1], key, len) == 0 &&
-		    m->keys[ix - 1][len] == '\0')
-			return j;
+		if (SLOT_HASH(slot) == h) {
+			k = m->keys[SLOT_INDEX(slot)];
+			if (strncmp(k, key, len) == 0 && k[len] == '\0')
+				return j;
+		}
 		j = (j + 1) & (m->nslots - 1);
 	}
 }
@@ -151,7 +159,7 @@ int cl__audit_map_put(cl__audit_map *m, size_t *out, const char *key,
 		return error;
 	j = probe(m, key, len, h);
 	if (m->slots[j] != 0) {
-		*out = m->slots[j] - 1;
+		*out = SLOT_INDEX(m->slots[j]);
 		return 1;
 	}
 	if (m->count == m->cap && (error = grow_keys(m)) < 0)
@@ -160,7 +168,7 @@ int cl__audit_map_put(cl__audit_map *m, size_t *out, const char *key,
 		return CL_ENOMEM;
 	m->keys[m->count] = copy;
 	m->hashes[m->count] = h;
-	m->slots[j] = (uint32_t)(m->count + 1);
+	m->slots[j] = SLOT(h, m->count);
 	*out = m->count++;
 	return 0;
 }
@@ -174,7 +182,7 @@ int cl__audit_map_find(const cl__audit_map *m, size_t *out, const char *key)
 	j = probe(m, key, len, hash(key, len));
 	if (m->slots[j] == 0)
 		return 0;
-	*out = m->slots[j] - 1;
+	*out = SLOT_INDEX(m->slots[j]);
 	return 1;
 }
 
