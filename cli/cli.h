@@ -47,6 +47,13 @@ void cli_print_diag(FILE *f, const cl_diag *d);
  * 2 for a malformed location, 3 for a store that cannot be used. */
 int cli_open_store(cl_store **out, const cl_config *cfg);
 
+/* Open every configured tracker, or only the one named (NULL: all);
+ * *n may be 0 only when only names none that exists. 0 or an exit code;
+ * free with cli_close_trackers. */
+int cli_open_trackers(cl_tracker ***out, size_t *n, const cl_config *cfg,
+	const char *only);
+void cli_close_trackers(cl_tracker **trackers, size_t n);
+
 /* Write text to path ("-" or NULL for stdout); an exit code. */
 int cli_write_output(const char *path, const char *text);
 
@@ -68,6 +75,7 @@ int cmd_audit(int argc, char **argv, const cli_globals *g);
 int cmd_install_hook(int argc, char **argv, const cli_globals *g);
 int cmd_reply(int argc, char **argv, const cli_globals *g);
 int cmd_status(int argc, char **argv, const cli_globals *g);
+int cmd_remind(int argc, char **argv, const cli_globals *g);
 int cmd_sync(int argc, char **argv, const cli_globals *g);
 
 extern const cli_command cli_doctor;
@@ -75,6 +83,7 @@ extern const cli_command cli_audit;
 extern const cli_command cli_install_hook;
 extern const cli_command cli_reply;
 extern const cli_command cli_status;
+extern const cli_command cli_remind;
 extern const cli_command cli_sync;
 
 #endif

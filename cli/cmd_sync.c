@@ -90,22 +90,8 @@ int cmd_sync(int argc, char **argv, const cli_globals *g)
 		error = cli_fail_lib(error, "engine");
 		goto out;
 	}
-	if ((trackers = calloc(cl_config_tracker_count(cfg) + 1,
-			sizeof(*trackers))) == NULL) {
-		error = cli_fail_lib(CL_ENOMEM, "sync");
+	if ((error = cli_open_trackers(&trackers, &n, cfg, only)) != 0)
 		goto out;
-	}
-	for (i = 0; i < cl_config_tracker_count(cfg); i++) {
-		const char *name = cl_config_tracker_name(cfg, i);
-
-		if (only && strcmp(only, name) != 0)
-			continue;
-		if (cl_tracker_open(&trackers[n], cfg, name) < 0) {
-			error = cli_fail_lib(cl_error_last()->code, "tracker");
-			goto out;
-		}
-		n++;
-	}
 	if (only && n == 0) {
 		error = cli_usage(&cli_sync, "no [tracker \"%s\"] in the configuration",
 			only);
@@ -137,9 +123,7 @@ int cmd_sync(int argc, char **argv, const cli_globals *g)
 	if (pending > 0 && st.actions_retried > 0 && error == 0)
 		error = CL_EXIT_UNREACHABLE;
 out:
-	for (i = 0; i < n; i++)
-		cl_tracker_free(trackers[i]);
-	free(trackers);
+	cli_close_trackers(trackers, n);
 	cl_engine_free(engine);
 	cl_store_free(store);
 	cl_config_free(cfg);

@@ -26,8 +26,8 @@ static const cli_command cli_version = {
 };
 
 static const cli_command *const commands[] = {
-	&cli_audit, &cli_doctor, &cli_help, &cli_install_hook, &cli_reply,
-	&cli_status, &cli_sync, &cli_version, NULL
+	&cli_audit, &cli_doctor, &cli_help, &cli_install_hook, &cli_remind,
+	&cli_reply, &cli_status, &cli_sync, &cli_version, NULL
 };
 
 const cli_command *cli_find(const char *name)
@@ -155,5 +155,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	if (cl_clock_set_from_env() < 0)
+		return cli_fail(CL_EXIT_USAGE, "%s", cl_error_last()->message);
 	return cmd->run(argc - 1, argv + 1, &g);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -115,4 +116,41 @@ int cli_write_output(const char *path, const char *text)
 		return cli_fail(CL_EXIT_CHECK, "cannot write %s: %s", path,
 			strerror(errno));
 	return 0;
+}
+
+int cli_open_trackers(cl_tracker ***out, size_t *n, const cl_config *cfg,
+	const char *only)
+{
+	size_t count = cl_config_tracker_count(cfg), i;
+	cl_tracker **t = calloc(count + 1, sizeof(*t));
+
+	*out = NULL;
+	*n = 0;
+	if (t == NULL)
+		return cli_fail_lib(CL_ENOMEM, "trackers");
+	for (i = 0; i < count; i++) {
+		const char *name = cl_config_tracker_name(cfg, i);
+
+		if (only && strcmp(only, name) != 0)
+			continue;
+		if (cl_tracker_open(&t[*n], cfg, name) < 0) {
+			int code = cli_fail_lib(cl_error_last()->code, "tracker");
+
+			cli_close_trackers(t, *n);
+			*n = 0;
+			return code;
+		}
+		(*n)++;
+	}
+	*out = t;
+	return 0;
+}
+
+void cli_close_trackers(cl_tracker **trackers, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cl_tracker_free(trackers[i]);
+	free(trackers);
 }

@@ -96,13 +96,16 @@ static void commit_landed(post_receive *p, const hook_commit *c,
 		json_object_object_add(d, "pusher", json_object_new_string(p->pusher));
 		json_object_object_add(d, "subject", json_object_new_string_len(
 			c->subject, (int)(c->subject_len > 200 ? 200 : c->subject_len)));
-		append(p, CL_EVENT_WORK_DONE, id, c->author, c->hex, c->time, d);
+		/* work is done when it lands, not when it was committed (a
+		 * week-old commit landing today starts reply-due today) */
+		json_object_object_add(d, "committed", json_object_new_int64(c->time));
+		append(p, CL_EVENT_WORK_DONE, id, c->author, c->hex, 0, d);
 		p->work_done++;
 	}
 	for (i = 0; i < cl_refs_reply_count(refs); i++)
 		if (cl_refs_reply(refs, i)->has_ref)
 			record_reply(p, cl_refs_reply(refs, i), c->hex, c->author,
-				c->time);
+				0);
 	cl_refs_free(refs);
 }
 
@@ -155,6 +158,9 @@ int main(int argc, char **argv)
 			"git runs this hook; see closeloop-hooks(8).\n");
 		return 2;
 	}
+	/* a bad CLOSELOOP_NOW is the server admin's: say so, keep time */
+	if (cl_clock_set_from_env() < 0)
+		fprintf(stderr, "closeloop-post-receive: %s\n", cl_error_last()->message);
 	git_libgit2_init();
 	if (hook_read_input(&in, stdin) != 0)
 		goto out;

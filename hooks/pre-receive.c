@@ -451,6 +451,9 @@ int main(int argc, char **argv)
 			"git runs this hook; see closeloop-hooks(8).\n");
 		return 2;
 	}
+	/* a bad CLOSELOOP_NOW is the server admin's: say so, keep time */
+	if (cl_clock_set_from_env() < 0)
+		fprintf(stderr, "closeloop-pre-receive: %s\n", cl_error_last()->message);
 	git_libgit2_init();
 	if ((status = hook_read_input(&p.input, stdin)) != 0 ||
 	    (status = open_repository(&p)) != 0 ||

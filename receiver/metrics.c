@@ -162,6 +162,18 @@ char *metrics_render(metrics *m)
 		(uint64_t)atomic_load(&m->sync_runs));
 	counter(f, "closeloop_sync_errors_total", "Tracker sync passes that failed.",
 		(uint64_t)atomic_load(&m->sync_errors));
+	counter(f, "closeloop_remind_runs_total", "Reminder passes.",
+		(uint64_t)atomic_load(&m->remind_runs));
+	counter(f, "closeloop_remind_errors_total",
+		"Reminder passes a tracker could not fully answer.",
+		(uint64_t)atomic_load(&m->remind_errors));
+	fputs("# HELP closeloop_reminders_total Reminders posted, by rule.\n"
+		"# TYPE closeloop_reminders_total counter\n", f);
+	for (r = 0; r < CL_RULE__COUNT; r++)
+		if (r == CL_RULE_OWNER_REQUIRED || r == CL_RULE_HANDOFF_ACK ||
+		    r == CL_RULE_REPLY_DUE)
+			fprintf(f, "closeloop_reminders_total{rule=\"%s\"} %" PRIu64
+				"\n", cl_rule_name((cl_rule)r), e.reminders[r]);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

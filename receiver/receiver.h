@@ -43,6 +43,7 @@ typedef struct {
 	atomic_uint_fast64_t http_requests;
 	atomic_uint_fast64_t store_errors;
 	atomic_uint_fast64_t sync_runs, sync_errors;
+	atomic_uint_fast64_t remind_runs, remind_errors;
 	/* the worker's engine stats, copied under lock after each round */
 	pthread_mutex_t lock;
 	cl_engine_stats engine;

@@ -149,6 +149,31 @@ static void sync_all(worker *w, cl_tracker *const *trackers, size_t n)
 	}
 }
 
+static void log_reminder(const cl_reminder_note *n, void *payload)
+{
+	(void)payload;
+	cl_log(CL_LOG_INFO, "reminder %s on %s (to %s, reminder %d)%s",
+		cl_rule_name(n->rule), n->ticket, n->owner ? n->owner : "nobody",
+		n->count, n->posted ? "" : ": recorded, not posted (warn mode)");
+}
+
+/* Reminders ride on the sync's timer: the ledger the pass reads is then
+ * as fresh as the sync made it. */
+static void remind_all(worker *w, cl_tracker *const *trackers, size_t n)
+{
+	size_t i, due;
+
+	for (i = 0; i < n; i++) {
+		atomic_fetch_add(&w->r->m.remind_runs, 1);
+		if (cl_engine_remind(w->engine, trackers[i], 0, log_reminder, NULL,
+				&due, cl_http_now_ms() + 4 * CALL_TIMEOUT_MS) == 0)
+			continue;
+		atomic_fetch_add(&w->r->m.remind_errors, 1);
+		cl_log(CL_LOG_WARNING, "reminders %s: %s",
+			cl_tracker_name(trackers[i]), cl_error_last()->message);
+	}
+}
+
 static int open_trackers(cl_tracker ***out, size_t *n, const cl_config *cfg)
 {
 	size_t i, count = cl_config_tracker_count(cfg);
@@ -203,6 +228,7 @@ static void *worker_main(void *arg)
 		if (w->gen->sync_interval_s > 0 &&
 		    cl_http_now_ms() >= w->next_sync_ms) {
 			sync_all(w, trackers, n);
+			remind_all(w, trackers, n);
 			w->next_sync_ms = cl_http_now_ms() +
 				w->gen->sync_interval_s * 1000;
 		}

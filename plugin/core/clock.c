@@ -19,6 +19,29 @@ void cl_clock_set(cl_clock_fn fn, void *payload)
 	clock_payload = payload;
 }
 
+static int64_t fixed_clock(void *payload)
+{
+	return *(const int64_t *)payload;
+}
+
+int cl_clock_set_from_env(void)
+{
+	static int64_t fixed;
+	const char *v = getenv("CLOSELOOP_NOW");
+	int64_t t, d;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (v[0] == '+' && cl_parse_duration(&d, v + 1) == 0)
+		t = (int64_t)time(NULL) + d;
+	else if (v[0] == '+' || cl_time_parse(&t, v) < 0)
+		return cl__error(CL_EINVALID, "CLOSELOOP_NOW='%.64s' is neither a "
+			"time (2026-11-24T09:00:00Z) nor +DURATION (+5h)", v);
+	fixed = t;
+	cl_clock_set(fixed_clock, &fixed);
+	return 0;
+}
+
 int64_t cl_clock_now(void)
 {
 	if (clock_fn != NULL)

@@ -19,8 +19,7 @@
 #include <json-c/json.h>
 
 #include "internal.h"
-#include <closeloop/engine.h>
-#include <closeloop/queue.h>
+#include "engine_int.h"
 #include <closeloop/sys/tracker.h>
 
 /* An outbox action is given up after this many attempts (about a day of
@@ -40,13 +39,6 @@
 #define SYNC_OVERLAP_S 60
 #define MAX_LINK 1024
 
-struct cl_engine {
-	const cl_config *cfg;
-	cl_store *store;
-	cl_policy policy;
-	cl_engine_stats stats;
-	unsigned int seed;
-};
 
 static const int64_t latency_bounds[] = CL_ENGINE_LATENCY_BUCKETS;
 
@@ -82,7 +74,7 @@ void cl_engine_stats_get(const cl_engine *engine, cl_engine_stats *out)
 		*out = engine->stats;
 }
 
-static void count_call(cl_engine *e, int64_t started)
+void cl__engine_count_call(cl_engine *e, int64_t started)
 {
 	int64_t ms = cl_http_now_ms() - started;
 	size_t i;
@@ -98,15 +90,7 @@ static void count_call(cl_engine *e, int64_t started)
 /* What the ledger knows about a ticket                               */
 /* ------------------------------------------------------------------ */
 
-typedef struct {
-	int64_t opened_id;        /* last ticket.opened / ticket.reopened */
-	int64_t reply_id;         /* last reply.linked */
-	int64_t reported_id;      /* last ticket.closed-without-reply */
-	int64_t handoff_id, ack_id;
-	char owner[CL_TEVENT_MAX_NAME];      /* last known owner */
-	char handoff_to[CL_TEVENT_MAX_NAME]; /* of the last handoff */
-	char handoff_from[CL_TEVENT_MAX_NAME];
-} ticket_memory;
+typedef cl__ticket_memory ticket_memory;
 
 static void detail_string(char *buf, size_t len, const char *detail,
 	const char *key)
@@ -122,53 +106,101 @@ static void detail_string(char *buf, size_t len, const char *detail,
 	json_object_put(root);
 }
 
-static int remember(const cl_event *ev, void *payload)
+static void remind_reset(ticket_memory *m, cl_rule rule)
 {
-	ticket_memory *m = payload;
+	m->reminders[rule].count = 0;
+}
 
-	if (strcmp(ev->type, CL_EVENT_OPENED) == 0 ||
-	    strcmp(ev->type, CL_EVENT_REOPENED) == 0)
+void cl__memory_add(ticket_memory *m, const cl_event *ev)
+{
+	const char *type = ev->type;
+
+	m->events++;
+	if (strcmp(type, CL_EVENT_OPENED) == 0 ||
+	    strcmp(type, CL_EVENT_REOPENED) == 0) {
 		m->opened_id = ev->id;
-	else if (strcmp(ev->type, CL_EVENT_REPLY) == 0)
+		m->opened_time = ev->time;
+		m->work_id = m->work_time = 0;
+		remind_reset(m, CL_RULE_OWNER_REQUIRED);
+		remind_reset(m, CL_RULE_REPLY_DUE);
+	} else if (strcmp(type, CL_EVENT_CLOSED) == 0)
+		m->closed_id = ev->id;
+	else if (strcmp(type, CL_EVENT_REPLY) == 0)
 		m->reply_id = ev->id;
-	else if (strcmp(ev->type, CL_EVENT_CLOSED_NO_REPLY) == 0)
+	else if (strcmp(type, CL_EVENT_WORK_DONE) == 0) {
+		if (m->work_id <= m->opened_id) {
+			m->work_id = ev->id;
+			m->work_time = ev->time;
+			remind_reset(m, CL_RULE_REPLY_DUE);
+		}
+	} else if (strcmp(type, CL_EVENT_CLOSED_NO_REPLY) == 0) {
 		m->reported_id = ev->id;
-	else if (strcmp(ev->type, CL_EVENT_HANDOFF) == 0) {
+		m->closed_id = ev->id;
+	} else if (strcmp(type, CL_EVENT_HANDOFF) == 0) {
 		m->handoff_id = ev->id;
+		m->handoff_time = ev->time;
 		detail_string(m->handoff_to, sizeof(m->handoff_to), ev->detail,
 			"to");
 		detail_string(m->handoff_from, sizeof(m->handoff_from),
 			ev->detail, "from");
 		snprintf(m->owner, sizeof(m->owner), "%s", m->handoff_to);
-	} else if (strcmp(ev->type, CL_EVENT_HANDOFF_ACK) == 0)
+		remind_reset(m, CL_RULE_HANDOFF_ACK);
+	} else if (strcmp(type, CL_EVENT_HANDOFF_ACK) == 0)
 		m->ack_id = ev->id;
+	else if (strcmp(type, CL_EVENT_REMINDER) == 0) {
+		char name[64];
+		cl_rule rule;
+
+		detail_string(name, sizeof(name), ev->detail, "rule");
+		if (cl_rule_from_name(&rule, name) == 0) {
+			m->reminders[rule].last_sent = ev->time;
+			m->reminders[rule].count++;
+		}
+	}
+}
+
+static int remember(const cl_event *ev, void *payload)
+{
+	cl__memory_add(payload, ev);
 	return 0;
 }
 
-static int recall(ticket_memory *m, cl_engine *e, const char *ticket)
+int cl__memory_recall(ticket_memory *m, cl_store *store, const char *ticket)
 {
 	cl_event_filter f = CL_EVENT_FILTER_INIT;
 
 	memset(m, 0, sizeof(*m));
 	f.ticket = ticket;
-	return cl_store_foreach(e->store, &f, remember, m);
+	return cl_store_foreach(store, &f, remember, m);
 }
 
-static int delivered_in_ledger(const ticket_memory *m)
+static int recall(ticket_memory *m, cl_engine *e, const char *ticket)
+{
+	return cl__memory_recall(m, e->store, ticket);
+}
+
+int cl__memory_delivered(const ticket_memory *m)
 {
 	return m->reply_id > m->opened_id;
 }
 
-static int handoff_pending(const ticket_memory *m)
+int cl__memory_handoff_pending(const ticket_memory *m)
 {
 	return m->handoff_id > m->ack_id && m->handoff_to[0] != '\0';
 }
+
+/* Open as far as the ledger knows: never seen closed, or opened since. */
+int cl__memory_open(const ticket_memory *m)
+{
+	return m->closed_id == 0 || m->opened_id > m->closed_id;
+}
+
 
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
-static int record(cl_engine *e, const char *type, const char *ticket,
+int cl__engine_record(cl_engine *e, const char *type, const char *ticket,
 	const char *actor, int64_t time, json_object *detail)
 {
 	cl_event ev;
@@ -186,7 +218,7 @@ static int record(cl_engine *e, const char *type, const char *ticket,
 	return error;
 }
 
-static int queue(cl_engine *e, cl_tracker *t, const char *ticket,
+int cl__engine_queue(cl_engine *e, cl_tracker *t, const char *ticket,
 	const char *action, const char *body, const char *dedupe)
 {
 	cl_outbox_item a;
@@ -204,6 +236,7 @@ static int queue(cl_engine *e, cl_tracker *t, const char *ticket,
 		e->stats.actions_queued++;
 	return 0;
 }
+
 
 /* ------------------------------------------------------------------ */
 /* Rules                                                               */
@@ -263,7 +296,7 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 
 	if ((error = recall(&m, e, ticket)) < 0)
 		return error;
-	if (m.reported_id > m.opened_id || delivered_in_ledger(&m) ||
+	if (m.reported_id > m.opened_id || cl__memory_delivered(&m) ||
 	    delivered > 0) {
 		e->stats.ignored++; /* delivered, or this close was handled */
 		return 0;
@@ -278,7 +311,7 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 		json_object_object_add(d, "source", json_object_new_string(source));
 		snprintf(dedupe, sizeof(dedupe), "check-close:%s:%" PRId64, ticket,
 			(int64_t)m.opened_id);
-		error = queue(e, t, ticket, "check-close",
+		error = cl__engine_queue(e, t, ticket, "check-close",
 			json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN),
 			dedupe);
 		json_object_put(d);
@@ -298,7 +331,7 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 	json_object_object_add(d, "source", json_object_new_string(source));
 	json_object_object_add(d, "action", json_object_new_string(
 		what == CL_ACTION_REOPEN ? "reopen" : "record"));
-	if ((error = record(e, CL_EVENT_CLOSED_NO_REPLY, ticket, actor, time,
+	if ((error = cl__engine_record(e, CL_EVENT_CLOSED_NO_REPLY, ticket, actor, time,
 			d)) < 0)
 		return error;
 	e->stats.closed_without_reply++;
@@ -309,12 +342,12 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 		(int64_t)m.opened_id);
 	if ((text = reopen_text(ticket, owner, actor)) == NULL)
 		return CL_ENOMEM;
-	if ((error = queue(e, t, ticket, "reopen", NULL, dedupe)) == 0) {
+	if ((error = cl__engine_queue(e, t, ticket, "reopen", NULL, dedupe)) == 0) {
 		snprintf(dedupe, sizeof(dedupe), "reopen-comment:%s:%" PRId64,
 			ticket, (int64_t)m.opened_id);
 		/* the owner's business, not the customer's: a private note
 		 * where the tracker has them */
-		error = queue(e, t, ticket, (cl_tracker_caps(t) &
+		error = cl__engine_queue(e, t, ticket, (cl_tracker_caps(t) &
 			CL_TRACKER_CAP_INTERNAL_NOTES) ? "internal-comment" :
 			"comment", text, dedupe);
 	}
@@ -353,7 +386,7 @@ static int tracker_delivered(cl_engine *e, cl_tracker *t, const cl_ref *ref,
 	if ((error = cl_tracker_fetch(t, ref, &flags, 1, on_delivery, &a)) < 0)
 		return error;
 	cl_tracker_run(t, deadline_ms);
-	count_call(e, started);
+	cl__engine_count_call(e, started);
 	if (!a.answered)
 		return cl__error(CL_ETIMEOUT, "tracker %s did not answer in time",
 			cl_tracker_name(t));
@@ -372,7 +405,7 @@ static int on_reply(cl_engine *e, const char *ticket, const char *actor,
 
 	json_object_object_add(d, "link", json_object_new_string(link));
 	json_object_object_add(d, "source", json_object_new_string(source));
-	if ((error = record(e, CL_EVENT_REPLY, ticket, actor, time, d)) == 0)
+	if ((error = cl__engine_record(e, CL_EVENT_REPLY, ticket, actor, time, d)) == 0)
 		e->stats.replies++;
 	return error;
 }
@@ -384,14 +417,14 @@ static int maybe_acknowledge(cl_engine *e, const ticket_memory *m,
 	json_object *d;
 	int error;
 
-	if (!handoff_pending(m) || actor == NULL ||
+	if (!cl__memory_handoff_pending(m) || actor == NULL ||
 	    strcmp(actor, m->handoff_to) != 0)
 		return 0;
 	d = json_object_new_object();
 	json_object_object_add(d, "from", m->handoff_from[0] ?
 		json_object_new_string(m->handoff_from) : NULL);
 	json_object_object_add(d, "to", json_object_new_string(m->handoff_to));
-	if ((error = record(e, CL_EVENT_HANDOFF_ACK, ticket, actor, time, d)) == 0)
+	if ((error = cl__engine_record(e, CL_EVENT_HANDOFF_ACK, ticket, actor, time, d)) == 0)
 		e->stats.acknowledged++;
 	return error;
 }
@@ -409,7 +442,7 @@ static int on_assigned(cl_engine *e, const ticket_memory *m,
 		json_object_new_string(m->owner) : NULL);
 	json_object_object_add(d, "to", owner[0] ?
 		json_object_new_string(owner) : NULL);
-	if ((error = record(e, CL_EVENT_HANDOFF, ticket, actor, time, d)) < 0)
+	if ((error = cl__engine_record(e, CL_EVENT_HANDOFF, ticket, actor, time, d)) < 0)
 		return error;
 	e->stats.handoffs++;
 	/* taking a ticket oneself is its own acknowledgement */
@@ -423,6 +456,73 @@ static int on_assigned(cl_engine *e, const ticket_memory *m,
 		return maybe_acknowledge(e, &now, ticket, actor, time);
 	}
 	return 0;
+}
+
+/* Every close once (the audit's open/closed state comes from these). */
+static int note_closed(cl_engine *e, const ticket_memory *m,
+	const char *ticket, const char *actor, const char *owner, int64_t time,
+	const char *source)
+{
+	json_object *d;
+
+	if (!cl__memory_open(m))
+		return 0; /* this close is known already */
+	d = json_object_new_object();
+	json_object_object_add(d, "owner", owner && *owner ?
+		json_object_new_string(owner) : NULL);
+	json_object_object_add(d, "source", json_object_new_string(source));
+	return cl__engine_record(e, CL_EVENT_CLOSED, ticket, actor, time, d);
+}
+
+/* A ticket the ledger has not seen open (new to closeloop, or reopened
+ * where no webhook told): the reminders' clocks start at its opening. */
+static int note_opened(cl_engine *e, const ticket_memory *m,
+	const char *ticket, const cl_ticket *tk, const char *source)
+{
+	json_object *d;
+	int reopen = m->closed_id > 0;
+	int64_t time = reopen || tk->created_at == 0 ? tk->updated_at :
+		tk->created_at;
+
+	if (m->opened_id > 0 && cl__memory_open(m))
+		return 0;
+	d = json_object_new_object();
+	json_object_object_add(d, "reopen", json_object_new_boolean(reopen));
+	json_object_object_add(d, "source", json_object_new_string(source));
+	json_object_object_add(d, "owner", tk->owner && *tk->owner ?
+		json_object_new_string(tk->owner) : NULL);
+	return cl__engine_record(e, CL_EVENT_OPENED, ticket, NULL, time, d);
+}
+
+/* A sync that finds an open ticket in one of resolvedStatuses: the work
+ * is done (once per opening), as a RESOLVED webhook event would say. */
+static int note_resolved(cl_engine *e, cl_tracker *t, const ticket_memory *m,
+	const char *ticket, const cl_ticket *tk)
+{
+	const char *const *statuses = NULL;
+	size_t n = 0, i;
+	char key[400];
+	json_object *d;
+	int error;
+
+	if (tk->status == NULL || m->work_id > m->opened_id)
+		return 0; /* work done already since it was opened */
+	snprintf(key, sizeof(key), "tracker.%s.resolvedStatuses",
+		cl_tracker_name(t));
+	if (cl_config_get_list(&statuses, &n, e->cfg, key) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (cl__strcasecmp(statuses[i], tk->status) == 0)
+			break;
+	if (i == n)
+		return 0;
+	d = json_object_new_object();
+	json_object_object_add(d, "source", json_object_new_string("sync"));
+	json_object_object_add(d, "status", json_object_new_string(tk->status));
+	if ((error = cl__engine_record(e, CL_EVENT_WORK_DONE, ticket, NULL,
+			tk->updated_at, d)) == 0)
+		e->stats.work_done++;
+	return error;
 }
 
 int cl_engine_event(cl_engine *e, cl_tracker *t, const cl_tevent *ev,
@@ -460,7 +560,9 @@ int cl_engine_event(cl_engine *e, cl_tracker *t, const cl_tevent *ev,
 		json_object_object_add(d, "reopen",
 			json_object_new_boolean(ev->kind == CL_TEVENT_REOPENED));
 		json_object_object_add(d, "source", json_object_new_string(source));
-		if ((error = record(e, CL_EVENT_OPENED, ticket, ev->actor,
+		json_object_object_add(d, "owner", ev->owner[0] ?
+			json_object_new_string(ev->owner) : NULL);
+		if ((error = cl__engine_record(e, CL_EVENT_OPENED, ticket, ev->actor,
 				ev->time, d)) < 0)
 			return error;
 		if (ev->owner[0] && (error = on_assigned(e, &m, ticket, ev->actor,
@@ -468,6 +570,9 @@ int cl_engine_event(cl_engine *e, cl_tracker *t, const cl_tevent *ev,
 			return error;
 		return 0;
 	case CL_TEVENT_CLOSED:
+		if ((error = note_closed(e, &m, ticket, ev->actor, ev->owner,
+				ev->time, source)) < 0)
+			return error;
 		return on_closed(e, t, ticket, ev->actor, ev->owner, ev->time, -1,
 			source);
 	case CL_TEVENT_ASSIGNED:
@@ -479,7 +584,7 @@ int cl_engine_event(cl_engine *e, cl_tracker *t, const cl_tevent *ev,
 	case CL_TEVENT_RESOLVED:
 		d = json_object_new_object();
 		json_object_object_add(d, "source", json_object_new_string(source));
-		if ((error = record(e, CL_EVENT_WORK_DONE, ticket, ev->actor,
+		if ((error = cl__engine_record(e, CL_EVENT_WORK_DONE, ticket, ev->actor,
 				ev->time, d)) == 0)
 			e->stats.work_done++;
 		return error;
@@ -494,16 +599,27 @@ int cl_engine_ticket(cl_engine *e, cl_tracker *t, const cl_ticket *tk,
 	int64_t deadline_ms)
 {
 	char ticket[600];
+	ticket_memory m;
 	int error;
 
 	if (e == NULL || t == NULL || tk == NULL)
 		return cl__error(CL_EINVALID, "no engine, tracker or ticket");
-	if (!tk->exists || !tk->closed)
+	if (!tk->exists)
 		return 0;
 	if ((error = cl_tracker_ticket_id(ticket, sizeof(ticket), t,
-			&tk->ref)) < 0)
+			&tk->ref)) < 0 ||
+	    (error = recall(&m, e, ticket)) < 0)
 		return error;
 	(void)deadline_ms;
+	if (!tk->closed) {
+		if ((error = note_opened(e, &m, ticket, tk, "sync")) < 0 ||
+		    (error = recall(&m, e, ticket)) < 0)
+			return error;
+		return note_resolved(e, t, &m, ticket, tk);
+	}
+	if ((error = note_closed(e, &m, ticket, NULL, tk->owner,
+			tk->updated_at, "sync")) < 0)
+		return error;
 	return on_closed(e, t, ticket, NULL, tk->owner, tk->updated_at,
 		tk->delivered, "sync");
 }
@@ -523,7 +639,7 @@ int cl_engine_reply(cl_engine *e, cl_tracker *t, const cl_ref *ref,
 	    (error = on_reply(e, ticket, by, link, 0, source)) < 0)
 		return error;
 	snprintf(dedupe, sizeof(dedupe), "set-reply:%s:%s", ticket, link);
-	return queue(e, t, ticket, "set-reply", link, dedupe);
+	return cl__engine_queue(e, t, ticket, "set-reply", link, dedupe);
 }
 
 /* ------------------------------------------------------------------ */
@@ -542,7 +658,7 @@ static cl_tracker *find_tracker(cl_tracker *const *trackers, size_t n,
 }
 
 /* "support:42" -> the tracker's ref; the name part is the tracker's. */
-static int parse_ticket(cl_ref *ref, char *project, size_t plen,
+int cl__engine_parse_ticket(cl_ref *ref, char *project, size_t plen,
 	const char *ticket)
 {
 	const char *colon = strchr(ticket, ':'), *num, *sep;
@@ -599,7 +715,7 @@ static int perform(cl_engine *e, cl_tracker *t, const cl_outbox_item *a,
 	int64_t started;
 	int error;
 
-	if ((error = parse_ticket(&ref, project, sizeof(project), a->ticket)) < 0)
+	if ((error = cl__engine_parse_ticket(&ref, project, sizeof(project), a->ticket)) < 0)
 		return error;
 	started = cl_http_now_ms();
 	if (strcmp(a->action, "reopen") == 0)
@@ -616,13 +732,13 @@ static int perform(cl_engine *e, cl_tracker *t, const cl_outbox_item *a,
 	else
 		return cl__error(CL_EINVALID, "unknown outbox action '%s'",
 			a->action);
-	count_call(e, started);
+	cl__engine_count_call(e, started);
 	if (error == 0 && strcmp(a->action, "reopen") == 0) {
 		json_object *d = json_object_new_object();
 
 		json_object_object_add(d, "why",
 			json_object_new_string("closed without a customer reply"));
-		error = record(e, CL_EVENT_REOPENED, a->ticket, "closeloop", 0, d);
+		error = cl__engine_record(e, CL_EVENT_REOPENED, a->ticket, "closeloop", 0, d);
 	}
 	return error;
 }
@@ -759,7 +875,7 @@ int cl_engine_sync(cl_engine *e, cl_tracker *t, int64_t since, size_t *seen,
 	started = cl_http_now_ms();
 	error = cl_tracker_changes(t, since, on_changed, &s, &newest,
 		deadline_ms);
-	count_call(e, started);
+	cl__engine_count_call(e, started);
 	*seen = s.seen;
 	if (error < 0)
 		return error;
@@ -868,7 +984,7 @@ static int recheck_push(cl_engine *e, cl_tracker *t, const unverified *u,
 		recheck_ticket *r = &rs[n];
 
 		if (name == NULL || strncmp(name, prefix, strlen(prefix)) != 0 ||
-		    parse_ticket(&r->ref, r->project, sizeof(r->project), name) < 0)
+		    cl__engine_parse_ticket(&r->ref, r->project, sizeof(r->project), name) < 0)
 			continue;
 		snprintf(r->name, sizeof(r->name), "%s", name);
 		for (j = 0; closing && j < json_object_array_length(closing); j++) {
@@ -916,7 +1032,7 @@ static int recheck_push(cl_engine *e, cl_tracker *t, const unverified *u,
 		json_object_object_add(d, "tickets",
 			json_object_new_int64((int64_t)n));
 		json_object_object_add(d, "problems", problems);
-		error = record(e, CL_EVENT_PUSH_RECHECKED, NULL, "closeloop", 0, d);
+		error = cl__engine_record(e, CL_EVENT_PUSH_RECHECKED, NULL, "closeloop", 0, d);
 	}
 	free(rs);
 	json_object_put(root);

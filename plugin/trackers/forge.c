@@ -292,6 +292,24 @@ static int is_pull(json_object *issue)
 	return v != NULL && !json_object_is_type(v, json_type_null);
 }
 
+/* Labels are objects with a name on both GitHub and Gitea. */
+static int has_label(json_object *issue, const char *name)
+{
+	json_object *labels = cl__json_member(issue, "labels");
+	size_t i;
+
+	if (labels == NULL || !json_object_is_type(labels, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(labels); i++) {
+		const char *n = cl__json_string(
+			json_object_array_get_idx(labels, i), "name");
+
+		if (n != NULL && cl__strcasecmp(n, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 filled, 0 no issue (no number), CL_ENOMEM */
 static int issue_from_json(cl__forge_issue *is, json_object *o)
 {
@@ -305,6 +323,8 @@ static int issue_from_json(cl__forge_issue *is, json_object *o)
 	is->owner = cl__strdup_opt(owner_login(o), &ok);
 	is->closed = is->state != NULL && strcmp(is->state, "closed") == 0;
 	is->pull = is_pull(o);
+	is->snoozed = has_label(o, CL_SNOOZE_LABEL);
+	is->created_at = member_time(o, "created_at");
 	is->updated_at = member_time(o, "updated_at");
 	if (!ok) {
 		cl__forge_issue_clear(is);
@@ -1122,6 +1142,8 @@ static void report(forge_ticket *t)
 		tk.subject = is->title;
 		tk.owner = is->owner;
 		tk.updated_at = is->updated_at;
+		tk.snoozed = is->snoozed;
+		tk.created_at = is->created_at;
 		if (t->flags & CL_FETCH_DELIVERY) {
 			tk.delivered = cl__forge_delivered(&t->delivery, &reply);
 			tk.reply = reply;

@@ -50,6 +50,8 @@ typedef struct {
 	char *state;        /* "open" | "closed" */
 	char *owner;        /* first assignee's login; NULL unassigned */
 	int closed;
+	int snoozed;        /* a closeloop:snooze label */
+	int64_t created_at;
 	int pull;           /* a pull request (pull_request present, not null) */
 	int64_t updated_at; /* Unix seconds; 0 unknown */
 } cl__forge_issue;

@@ -121,6 +121,36 @@ static json_object *find_field(json_object *issue, const char *name)
 	return NULL;
 }
 
+/* Redmine has no labels: a closeloop:snooze value in any custom field
+ * (a "Labels" list field, say) snoozes the issue. */
+static int has_snooze_value(json_object *issue)
+{
+	json_object *fields = cl__json_member(issue, "custom_fields");
+	size_t i, j;
+
+	if (fields == NULL || !json_object_is_type(fields, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(fields); i++) {
+		json_object *v = cl__json_member(
+			json_object_array_get_idx(fields, i), "value");
+
+		if (v != NULL && json_object_is_type(v, json_type_string) &&
+		    cl__strcasecmp(json_object_get_string(v), CL_SNOOZE_LABEL) == 0)
+			return 1;
+		if (v == NULL || !json_object_is_type(v, json_type_array))
+			continue;
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *e = json_object_array_get_idx(v, j);
+
+			if (json_object_is_type(e, json_type_string) &&
+			    cl__strcasecmp(json_object_get_string(e),
+				    CL_SNOOZE_LABEL) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Statuses */
 
 int cl__redmine_parse_statuses(cl__redmine_statuses *out, const char *json,
@@ -214,6 +244,7 @@ static int issue_from_json(cl__redmine_issue *is, json_object *issue,
 {
 	json_object *status = cl__json_member(issue, "status"), *closed, *field;
 	const char *updated = cl__json_string(issue, "updated_on");
+	const char *created = cl__json_string(issue, "created_on");
 	int ok = 1;
 
 	memset(is, 0, sizeof(*is));
@@ -226,6 +257,7 @@ static int issue_from_json(cl__redmine_issue *is, json_object *issue,
 	closed = cl__json_member(status, "is_closed");
 	is->closed = closed ? json_object_get_boolean(closed) : -1;
 	owner_of(is, issue, map, &ok);
+	is->snoozed = has_snooze_value(issue);
 	if (map && (field = find_field(issue, map->reply_field)) != NULL) {
 		is->has_reply_field = 1;
 		is->reply_field_id = member_id(field, "id");
@@ -233,6 +265,8 @@ static int issue_from_json(cl__redmine_issue *is, json_object *issue,
 	}
 	if (updated != NULL && cl_time_parse(&is->updated_at, updated) < 0)
 		is->updated_at = 0;
+	if (created != NULL && cl_time_parse(&is->created_at, created) < 0)
+		is->created_at = 0;
 	if (!ok) {
 		cl__redmine_issue_clear(is);
 		return CL_ENOMEM;
@@ -1111,6 +1145,8 @@ static void redmine__finish(rm_ticket *t)
 	tk.owner = owner_login(rm, is);
 	tk.delivered = delivered;
 	tk.updated_at = is->updated_at;
+	tk.snoozed = is->snoozed;
+	tk.created_at = is->created_at;
 	t->cb(&tk, 0, NULL, t->payload);
 	free(reply);
 	ticket_free(t);

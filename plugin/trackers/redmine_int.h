@@ -58,6 +58,8 @@ typedef struct {
 	int has_reply_field;   /* the field is enabled for this issue */
 	int64_t reply_field_id;
 	int64_t updated_at;    /* Unix seconds; 0 unknown */
+	int snoozed;           /* a custom field holds closeloop:snooze */
+	int64_t created_at;
 } cl__redmine_issue;
 
 typedef struct {

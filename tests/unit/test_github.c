@@ -180,6 +180,16 @@ START_TEST(issue_json)
 	ck_assert_int_eq(is.pull, 0);
 	ck_assert_int_eq(is.updated_at, 0);
 	ck_assert_ptr_null(is.title);
+	ck_assert_int_eq(is.snoozed, 0);
+	cl__forge_issue_clear(&is);
+
+	/* the snooze label, any case; created_at */
+	json = "{\"number\":4,\"state\":\"open\",\"created_at\":"
+		"\"2026-11-02T09:00:00Z\",\"labels\":[{\"name\":\"bug\"},"
+		"{\"name\":\"closeloop:Snooze\"}]}";
+	ck_assert_int_eq(cl__forge_parse_issue(&is, json, strlen(json)), 0);
+	ck_assert_int_eq(is.snoozed, 1);
+	ck_assert_int_eq(is.created_at, 1793610000);
 	cl__forge_issue_clear(&is);
 
 	ck_assert_int_eq(cl__forge_parse_issue(&is, "{}", 2), CL_EINVALID);

@@ -178,6 +178,33 @@ START_TEST(single_issue_and_no_field)
 }
 END_TEST
 
+/* Redmine has no labels: a closeloop:snooze value in any custom field,
+ * single or multiple, snoozes the issue; created_on is read. */
+START_TEST(snooze_field)
+{
+	static const char json[] = "{\"issue\":{\"id\":9,\"status\":{\"id\":1,"
+		"\"name\":\"New\",\"is_closed\":false},"
+		"\"created_on\":\"2026-11-02T09:00:00Z\",\"custom_fields\":["
+		"{\"id\":1,\"name\":\"Customer reply\",\"value\":\"\"},"
+		"{\"id\":4,\"name\":\"Labels\",\"multiple\":true,"
+		"\"value\":[\"vip\",\"Closeloop:Snooze\"]}]}}";
+	static const char plain[] = "{\"issue\":{\"id\":9,\"custom_fields\":["
+		"{\"id\":4,\"name\":\"Labels\",\"value\":\"closeloop:snoozed\"}]}}";
+	cl__redmine_issues list;
+
+	ck_assert_int_eq(cl__redmine_parse_issues(&list, json, sizeof(json) - 1,
+		&reply_map), 0);
+	ck_assert_int_eq(list.items[0].snoozed, 1);
+	ck_assert_int_eq(list.items[0].created_at, 1793610000);
+	cl__redmine_issues_clear(&list);
+	ck_assert_int_eq(cl__redmine_parse_issues(&list, plain, sizeof(plain) - 1,
+		&reply_map), 0);
+	ck_assert_int_eq(list.items[0].snoozed, 0);
+	ck_assert_int_eq(list.items[0].created_at, 0);
+	cl__redmine_issues_clear(&list);
+}
+END_TEST
+
 /* delivered, and the link that counts, for one journals fixture */
 static void delivery_of(const char *name, int want, const char *want_reply)
 {
@@ -1226,6 +1253,7 @@ static Suite *redmine_suite(void)
 	tcase_add_test(map, issue_list);
 	tcase_add_test(map, owner_field);
 	tcase_add_test(map, single_issue_and_no_field);
+	tcase_add_test(map, snooze_field);
 	tcase_add_test(map, delivery_reply_after_reopen);
 	tcase_add_test(map, delivery_reply_before_reopen);
 	tcase_add_test(map, delivery_field_before_reopen);

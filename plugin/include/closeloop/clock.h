@@ -17,6 +17,15 @@ typedef int64_t (*cl_clock_fn)(void *payload);
 /* Replace the process clock; NULL restores the system clock. */
 CL_EXTERN(void) cl_clock_set(cl_clock_fn fn, void *payload);
 
+/*
+ * CLOSELOOP_NOW, when set, fixes the clock of this process: a time
+ * ("2026-11-24T09:00:00Z") or "+DURATION" from the real now ("+5h"), to
+ * see what a reminder pass would do then, and for tests. The admin CLI
+ * and the hooks call this at start; CL_EINVALID for a value that is
+ * neither (the clock is left alone).
+ */
+CL_EXTERN(int) cl_clock_set_from_env(void);
+
 /* Now, in Unix seconds, from the current clock. */
 CL_EXTERN(int64_t) cl_clock_now(void);
 

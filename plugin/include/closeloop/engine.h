@@ -11,6 +11,7 @@
 #include "common.h"
 #include "config.h"
 #include "ledger.h"
+#include "policy.h"
 #include "tracker.h"
 #include "webhook.h"
 
@@ -36,6 +37,7 @@ typedef struct {
 	uint64_t tracker_calls;
 	uint64_t tracker_call_ms;     /* total time in tracker calls */
 	uint64_t tracker_call_buckets[8]; /* latency histogram, see engine.c */
+	uint64_t reminders[CL_RULE__COUNT]; /* reminders posted, per rule */
 } cl_engine_stats;
 
 /* Buckets of cl_engine_stats.tracker_call_buckets, in milliseconds
@@ -87,6 +89,39 @@ CL_EXTERN(int) cl_engine_recheck(cl_engine *engine, cl_tracker *tracker,
 CL_EXTERN(int) cl_engine_reply(cl_engine *engine, cl_tracker *tracker,
 	const cl_ref *ref, const char *link, const char *by,
 	const char *source);
+
+/* One reminder a pass decided on. Strings are borrowed for the callback. */
+typedef struct {
+	const char *ticket;  /* "support:42" */
+	cl_rule rule;        /* owner-required, handoff-ack or reply-due */
+	const char *owner;   /* whom it addresses; NULL when the ticket is unowned */
+	const char *previous;/* handoff-ack: the previous owner, or NULL */
+	const char *escalate_to; /* named too (remind.escalateTo), or NULL */
+	const char *text;    /* the comment as posted */
+	int count;           /* the count-th reminder since its clock started */
+	int internal;        /* posted as a private / internal note */
+	int posted;          /* 0: dry run, or the rule is in warn mode */
+	int64_t since;       /* when its clock started */
+} cl_reminder_note;
+
+typedef void (*cl_reminder_cb)(const cl_reminder_note *note, void *payload);
+
+/* Decide, print, change nothing: what `closeloop remind --dry-run` does. */
+#define CL_REMIND_DRY_RUN 0x1u
+
+/*
+ * One reminder pass over tracker's open tickets, at cl_clock_now(): the
+ * ledger says which clocks run (work done and no reply, unowned, a
+ * handoff not acknowledged); the tracker is asked about those whose
+ * reminder would be due (owner now, closed, snoozed, a reply in its
+ * field); the due ones are queued as comments (internal notes where the
+ * tracker has them) and recorded as reminder.sent. cb (may be NULL) sees
+ * each. *due counts them. A tracker that cannot answer for some tickets
+ * gives CL_ETRACKER / CL_ETIMEOUT after the others were handled.
+ */
+CL_EXTERN(int) cl_engine_remind(cl_engine *engine, cl_tracker *tracker,
+	unsigned int flags, cl_reminder_cb cb, void *payload, size_t *due,
+	int64_t deadline_ms);
 
 CL_EXTERN(void) cl_engine_stats_get(const cl_engine *engine,
 	cl_engine_stats *out);

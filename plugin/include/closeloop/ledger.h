@@ -26,6 +26,7 @@ typedef struct cl_store cl_store;
 #define CL_EVENT_CLOSED_NO_REPLY "ticket.closed-without-reply"
 #define CL_EVENT_REOPENED "ticket.reopened"   /* by closeloop */
 #define CL_EVENT_OPENED "ticket.opened"       /* opened or reopened in the tracker */
+#define CL_EVENT_CLOSED "ticket.closed"       /* closed in the tracker */
 #define CL_EVENT_HANDOFF "handoff"
 #define CL_EVENT_HANDOFF_ACK "handoff.acknowledged"
 #define CL_EVENT_REMINDER "reminder.sent"

@@ -29,7 +29,13 @@ typedef struct {
 	int delivered;         /* a reply linked since last (re)opened; -1 not
 	                          asked (see CL_FETCH_DELIVERY) */
 	int64_t updated_at;    /* Unix seconds; 0 unknown */
+	int snoozed;           /* labelled CL_SNOOZE_LABEL: no reminders */
+	int64_t created_at;    /* Unix seconds; 0 unknown */
 } cl_ticket;
+
+/* The label (GitHub, Gitea, GitLab, Jira) or custom field value (Redmine)
+ * that holds a ticket's reminders back. */
+#define CL_SNOOZE_LABEL "closeloop:snooze"
 
 /* Ask also whether the ticket is delivered; may cost a request each. */
 #define CL_FETCH_DELIVERY 0x1u
