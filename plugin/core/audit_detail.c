@@ -35,9 +35,14 @@ static const char *skip_string(const char *p, int *escaped)
 	return p + 1;
 }
 
+/* Deeper nesting than this reads as malformed: closeloop's details are
+ * two levels deep. */
+#define MAX_DEPTH 32
+
 /* Any value at p; the byte after it, or NULL when malformed. */
 static const char *skip_value(const char *p)
 {
+	char closers[MAX_DEPTH];
 	int depth = 0, esc = 0;
 
 	do {
@@ -51,12 +56,14 @@ static const char *skip_value(const char *p)
 			break;
 		case '{':
 		case '[':
-			depth++;
+			if (depth == MAX_DEPTH)
+				return NULL;
+			closers[depth++] = *p == '{' ? '}' : ']';
 			p++;
 			break;
 		case '}':
 		case ']':
-			if (depth == 0)
+			if (depth == 0 || closers[depth - 1] != *p)
 				return NULL;
 			depth--;
 			p++;
