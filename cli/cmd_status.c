@@ -18,7 +18,8 @@ const cli_command cli_status = {
 	"closeloop status TICKET [--json]",
 	"Asks the tracker for the ticket (owner, status, reply) and reads the\n"
 	"ledger for it (replies linked, work done, pushes, overrides, reopens,\n"
-	"reminders), then names the open problems: no owner, work done but no\n"
+	"reminders), counts the reminders sent, says whether the ticket is\n"
+	"snoozed, then names the open problems: no owner, work done but no\n"
 	"customer reply.\n\n"
 	"  TICKET   support:42, #42 (the default tracker), owner/repo#7, PROJ-12\n"
 	"  --json   print one JSON object\n\n"
@@ -139,6 +140,9 @@ static void print_text(const char *id, const lookup *l, json_object *events,
 		printf(": does not exist in the tracker\n");
 	else
 		printf(": tracker not reachable: %s\n", l->message);
+	if (l->answered && !l->error && l->t.exists && l->t.snoozed)
+		printf("  snoozed: labelled %s, no reminders\n", CL_SNOOZE_LABEL);
+	printf("  reminders sent: %zu\n", count_type(events, CL_EVENT_REMINDER));
 	printf("  ledger: %zu event%s\n", json_object_array_length(events),
 		json_object_array_length(events) == 1 ? "" : "s");
 	for (i = 0; i < json_object_array_length(events); i++) {
@@ -179,11 +183,15 @@ static json_object *as_json(const char *id, const lookup *l,
 				json_object_new_string(l->t.reply) : NULL);
 			json_object_object_add(o, "delivered", l->t.delivered < 0 ? NULL :
 				json_object_new_boolean(l->t.delivered));
+			json_object_object_add(o, "snoozed",
+				json_object_new_boolean(l->t.snoozed));
 		}
 	} else {
 		json_object_object_add(o, "tracker_error",
 			json_object_new_string(l->message));
 	}
+	json_object_object_add(o, "reminders_sent", json_object_new_int64(
+		(int64_t)count_type(events, CL_EVENT_REMINDER)));
 	json_object_object_add(o, "events", json_object_get(events));
 	json_object_object_add(o, "problems", json_object_get(probs));
 	return o;

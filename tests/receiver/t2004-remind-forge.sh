@@ -164,6 +164,13 @@ test_expect_success 'a rule in warn mode records its reminders without posting t
 	ledger "SELECT detail FROM events WHERE type = '\''reminder.sent'\'' ORDER BY id DESC LIMIT 1" >d &&
 	contains d "\"posted\":false"
 '
+test_expect_success 'closeloop status counts the reminders and shows the snooze' '
+	standin /_seed "{\"repo\":\"acme/web\",\"number\":55,\"assignees\":[\"erin\"],\"labels\":[\"closeloop:snooze\"],\"time\":$base}" &&
+	closeloop status gh:55 >out &&
+	contains out "snoozed: labelled closeloop:snooze, no reminders" &&
+	closeloop status gh:51 --json >out.json &&
+	python3 -c "import json; d = json.load(open(\"out.json\")); assert d[\"reminders_sent\"] == 3 and d[\"snoozed\"] is False, d"
+'
 test_expect_success 'no request to the GitHub stand-in broke the documented API' '
 	test "$(standin /_errors)" = "[]" || { standin /_errors; false; }
 '
