@@ -9,7 +9,7 @@
 #include "cli.h"
 
 const cli_command cli_audit = {
-	"audit", "report closes without a reply, overrides, unowned tickets, reply waits",
+	"audit", "report closes without reply, overrides, owners, reply waits",
 	"closeloop audit [--since T] [--until T] [--format text|json|csv|html]"
 	" [-o FILE] [--fail-on violations]",
 	"Reads the ledger and reports, for the period:\n"
