@@ -118,9 +118,15 @@ void cl__memory_add(ticket_memory *m, const cl_event *ev)
 	m->events++;
 	if (strcmp(type, CL_EVENT_OPENED) == 0 ||
 	    strcmp(type, CL_EVENT_REOPENED) == 0) {
+		char owner[CL_TEVENT_MAX_NAME];
+
 		m->opened_id = ev->id;
 		m->opened_time = ev->time;
 		m->work_id = m->work_time = 0;
+		/* the owner a sync saw at first sight (no handoff then) */
+		detail_string(owner, sizeof(owner), ev->detail, "owner");
+		if (owner[0] && m->owner[0] == '\0')
+			snprintf(m->owner, sizeof(m->owner), "%s", owner);
 		remind_reset(m, CL_RULE_OWNER_REQUIRED);
 		remind_reset(m, CL_RULE_REPLY_DUE);
 	} else if (strcmp(type, CL_EVENT_CLOSED) == 0)
@@ -614,6 +620,12 @@ int cl_engine_ticket(cl_engine *e, cl_tracker *t, const cl_ticket *tk,
 	if (!tk->closed) {
 		if ((error = note_opened(e, &m, ticket, tk, "sync")) < 0 ||
 		    (error = recall(&m, e, ticket)) < 0)
+			return error;
+		/* a new owner nobody told by webhook: a handoff (whose
+		 * acknowledgement the reminder pass looks for) */
+		if (strcmp(tk->owner ? tk->owner : "", m.owner) != 0 &&
+		    (error = on_assigned(e, &m, ticket, NULL,
+			    tk->owner ? tk->owner : "", tk->updated_at)) < 0)
 			return error;
 		return note_resolved(e, t, &m, ticket, tk);
 	}

@@ -30,6 +30,7 @@ typedef struct {
 	/* the tracker's answer */
 	int asked, answered, error;
 	int exists, closed, snoozed, delivered;
+	int64_t owner_active_at;
 	char *owner;
 } remind_entry;
 
@@ -180,6 +181,36 @@ static int same_ref(const cl_ref *a, const cl_ref *b)
 	return strcmp(a->project, b->project) == 0;
 }
 
+/*
+ * Trackers without webhooks tell no acknowledgement as it happens; the
+ * journals do: the new owner wrote one since the handoff. Recorded like
+ * a webhook's (not in a dry run), and the handoff's clock stops.
+ */
+static int acknowledged(cl_engine *e, remind_entry *en, cl_ticket_state *st,
+	unsigned int flags)
+{
+	json_object *d;
+	int error;
+
+	if (st->new_owner == NULL || en->owner_active_at == 0 ||
+	    en->owner_active_at < en->m.handoff_time)
+		return 0;
+	st->new_owner = NULL;
+	st->handoff_at = 0;
+	if (flags & CL_REMIND_DRY_RUN)
+		return 0;
+	d = json_object_new_object();
+	json_object_object_add(d, "from", en->m.handoff_from[0] ?
+		json_object_new_string(en->m.handoff_from) : NULL);
+	json_object_object_add(d, "to", json_object_new_string(en->m.handoff_to));
+	json_object_object_add(d, "source", json_object_new_string("journals"));
+	if ((error = cl__engine_record(e, CL_EVENT_HANDOFF_ACK, en->ticket,
+			en->m.handoff_to, en->owner_active_at, d)) < 0)
+		return error;
+	e->stats.acknowledged++;
+	return 0;
+}
+
 static void on_answer(const cl_ticket *tk, int error, const char *message,
 	void *payload)
 {
@@ -201,6 +232,7 @@ static void on_answer(const cl_ticket *tk, int error, const char *message,
 	e->closed = tk->closed;
 	e->snoozed = tk->snoozed;
 	e->delivered = tk->delivered;
+	e->owner_active_at = tk->owner_active_at;
 	free(e->owner);
 	e->owner = tk->owner && *tk->owner ? cl__strdup(tk->owner) : NULL;
 }
@@ -414,8 +446,11 @@ int cl_engine_remind(cl_engine *e, cl_tracker *t, unsigned int flags,
 		if (n == 0 || cl__engine_parse_ticket(&refs[nask], projects[nask],
 				sizeof(projects[nask]), en->ticket) < 0)
 			continue;
+		/* the journals (Redmine) say whether a reply came, and
+		 * whether the new owner has acted since the handoff */
 		for (j = 0; j < n; j++)
-			if (r[j].rule == CL_RULE_REPLY_DUE)
+			if (r[j].rule == CL_RULE_REPLY_DUE ||
+			    r[j].rule == CL_RULE_HANDOFF_ACK)
 				fetch_flags[nask] = CL_FETCH_DELIVERY;
 		en->asked = 1;
 		which[nask++] = i;
@@ -446,6 +481,8 @@ int cl_engine_remind(cl_engine *e, cl_tracker *t, unsigned int flags,
 			continue;
 		}
 		tracker_state(&st, en);
+		if ((error = acknowledged(e, en, &st, flags)) < 0)
+			goto out;
 		n = cl_policy_reminders_due(r, &e->policy, &st, en->m.reminders,
 			now, minute);
 		for (j = 0; j < n && error == 0; j++) {

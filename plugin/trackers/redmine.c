@@ -402,9 +402,28 @@ static int field_change(const char **value, json_object *journal,
 	return change;
 }
 
+/* When the owner last wrote a journal (a note or any change): what
+ * acknowledges a handoff on a tracker without webhooks. */
+static int64_t owner_active_at(json_object *journals, size_t n,
+	int64_t owner_id)
+{
+	int64_t at = 0, t;
+	size_t i;
+
+	for (i = 0; owner_id != 0 && i < n; i++) {
+		json_object *j = json_object_array_get_idx(journals, i);
+		const char *when = cl__json_string(j, "created_on");
+
+		if (member_id(cl__json_member(j, "user"), "id") == owner_id &&
+		    when != NULL && cl_time_parse(&t, when) == 0 && t > at)
+			at = t;
+	}
+	return at;
+}
+
 int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 	size_t len, const cl__redmine_statuses *statuses,
-	const cl__redmine_map *map)
+	const cl__redmine_map *map, int64_t *active_at)
 {
 	json_object *root = cl__json_parse(json, len), *issue, *journals;
 	cl__redmine_issue is;
@@ -426,6 +445,8 @@ int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 	journals = cl__json_member(issue, "journals");
 	n = (journals && json_object_is_type(journals, json_type_array)) ?
 		json_object_array_length(journals) : 0;
+	if (active_at)
+		*active_at = owner_active_at(journals, n, is.owner_id);
 	/* Journals come oldest first; only those from the last reopen on
 	 * count (the reopening journal itself included: a reply may be linked
 	 * in the same change). */
@@ -1124,7 +1145,8 @@ static void redmine__finish(rm_ticket *t)
 	}
 	if (t->flags & CL_FETCH_DELIVERY) {
 		error = cl__redmine_delivery(&delivered, &reply, t->journals,
-			t->journals_len, &rm->statuses, &rm->map);
+			t->journals_len, &rm->statuses, &rm->map,
+			&tk.owner_active_at);
 		if (error < 0) {
 			ticket_fail(t, CL_ETRACKER,
 				"redmine sent journals closeloop cannot read");

@@ -88,11 +88,12 @@ void cl__redmine_issues_clear(cl__redmine_issues *issues);
  * is the first opening. A reply is a note line "Customer-Reply: LINK" or the
  * reply field getting a value (a value set at creation counts while the
  * issue was never reopened). *reply is the latest such link, or NULL when
- * undelivered. CL_EINVALID when json is no issue.
+ * undelivered. *active_at (when not NULL) is the time of the owner's last
+ * journal, 0 none. CL_EINVALID when json is no issue.
  */
 int cl__redmine_delivery(int *delivered, char **reply, const char *json,
 	size_t len, const cl__redmine_statuses *statuses,
-	const cl__redmine_map *map);
+	const cl__redmine_map *map, int64_t *active_at);
 
 
 /*

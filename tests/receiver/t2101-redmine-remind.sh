@@ -66,6 +66,7 @@ export CLOSELOOP_CONFIG TZ
 fixed=$(new_issue "Refund never confirmed" "$DEV_ID")
 orphan=$(new_issue "Nobody took this")
 resolve_issue "$fixed" >/dev/null
+handed=$(new_issue "Wrong delivery address" "$SUPPORT_ID")
 
 test_expect_success 'the sync sees the issues opened, and the work done on the resolved one' '
 	closeloop sync >out &&
@@ -104,6 +105,25 @@ test_expect_success 'a Customer-Reply note stops the reply reminders' '
 	CLOSELOOP_NOW=+60h closeloop remind >out &&
 	! contains out "support:$fixed" &&
 	reminder_notes_are $fixed 2
+'
+test_expect_success 'a reassignment seen by the sync is a handoff; both owners are reminded' '
+	closeloop sync --since 1h >out &&
+	api PUT "/issues/$handed.json" "{\"issue\":{\"assigned_to_id\":$DEV_ID}}" >/dev/null &&
+	closeloop sync --since 1h >out &&
+	ledger "SELECT detail FROM events WHERE type = '\''handoff'\'' AND ticket = '\''support:$handed'\''" >d &&
+	contains d "\"from\":\"$SUPPORT_LOGIN\"" && contains d "\"to\":\"$DEV_LOGIN\"" &&
+	CLOSELOOP_NOW=+3h closeloop remind >out &&
+	contains out "support:$handed  handoff-ack  to $DEV_LOGIN and $SUPPORT_LOGIN  (reminder 1, private note)" &&
+	notes_of $handed | grep "^private: closeloop reminder" >n &&
+	contains n "$DEV_LOGIN, this ticket was handed to you" &&
+	contains n "$SUPPORT_LOGIN, you stay accountable"
+'
+test_expect_success 'a note by the new owner acknowledges the handoff (read from the journals)' '
+	curl -sS -X PUT -H "X-Redmine-API-Key: $DEV_KEY" -H "Content-Type: application/json" \
+		--data "{\"issue\":{\"notes\":\"Looking at it.\"}}" "$REDMINE_URL/issues/$handed.json" >/dev/null &&
+	CLOSELOOP_NOW=+30h closeloop remind >out &&
+	! contains out "support:$handed" &&
+	test "$(ledger "SELECT actor FROM events WHERE type = '\''handoff.acknowledged'\'' AND ticket = '\''support:$handed'\''")" = "$DEV_LOGIN"
 '
 test_expect_success 'closeloopd posts due reminders on its timer' '
 	write_conf "	replyAfter = 1s" &&

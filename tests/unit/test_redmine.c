@@ -178,6 +178,32 @@ START_TEST(single_issue_and_no_field)
 }
 END_TEST
 
+/* The owner's last journal acknowledges a handoff; others' do not. */
+START_TEST(owner_activity)
+{
+	static const char json[] = "{\"issue\":{\"id\":9,"
+		"\"assigned_to\":{\"id\":5,\"name\":\"Dev\"},\"journals\":["
+		"{\"id\":1,\"user\":{\"id\":5},\"created_on\":\"2026-11-02T09:00:00Z\"},"
+		"{\"id\":2,\"user\":{\"id\":5},\"created_on\":\"2026-11-02T10:00:00Z\"},"
+		"{\"id\":3,\"user\":{\"id\":7},\"created_on\":\"2026-11-02T11:00:00Z\"}]}}";
+	static const char nobody[] = "{\"issue\":{\"id\":9,\"journals\":["
+		"{\"id\":1,\"user\":{\"id\":5},\"created_on\":\"2026-11-02T09:00:00Z\"}]}}";
+	cl__redmine_statuses st;
+	char *reply = NULL;
+	int delivered = -1;
+	int64_t at = -1;
+
+	load_statuses(&st);
+	ck_assert_int_eq(cl__redmine_delivery(&delivered, &reply, json,
+		sizeof(json) - 1, &st, &reply_map, &at), 0);
+	ck_assert_int_eq(at, 1793610000 + 3600);
+	ck_assert_int_eq(cl__redmine_delivery(&delivered, &reply, nobody,
+		sizeof(nobody) - 1, &st, &reply_map, &at), 0);
+	ck_assert_int_eq(at, 0);
+	cl__redmine_statuses_clear(&st);
+}
+END_TEST
+
 /* Redmine has no labels: a closeloop:snooze value in any custom field,
  * single or multiple, snoozes the issue; created_on is read. */
 START_TEST(snooze_field)
@@ -215,7 +241,7 @@ static void delivery_of(const char *name, int want, const char *want_reply)
 
 	load_statuses(&st);
 	ck_assert_int_eq(cl__redmine_delivery(&delivered, &reply, json, len,
-		&st, &reply_map), 0);
+		&st, &reply_map, NULL), 0);
 	ck_assert_int_eq(delivered, want);
 	if (want_reply)
 		ck_assert_str_eq(reply, want_reply);
@@ -269,7 +295,7 @@ static void synthetic(const char *journals, const char *field, int want,
 		"\"journals\":[%s]}}", field, journals);
 	load_statuses(&st);
 	ck_assert_int_eq(cl__redmine_delivery(&delivered, &reply, json.ptr,
-		json.len, &st, &reply_map), 0);
+		json.len, &st, &reply_map, NULL), 0);
 	ck_assert_int_eq(delivered, want);
 	if (want_reply)
 		ck_assert_str_eq(reply, want_reply);
@@ -1254,6 +1280,7 @@ static Suite *redmine_suite(void)
 	tcase_add_test(map, owner_field);
 	tcase_add_test(map, single_issue_and_no_field);
 	tcase_add_test(map, snooze_field);
+	tcase_add_test(map, owner_activity);
 	tcase_add_test(map, delivery_reply_after_reopen);
 	tcase_add_test(map, delivery_reply_before_reopen);
 	tcase_add_test(map, delivery_field_before_reopen);

@@ -31,6 +31,9 @@ typedef struct {
 	int64_t updated_at;    /* Unix seconds; 0 unknown */
 	int snoozed;           /* labelled CL_SNOOZE_LABEL: no reminders */
 	int64_t created_at;    /* Unix seconds; 0 unknown */
+	int64_t owner_active_at; /* the owner's last note or change, where the
+	                            tracker tells (Redmine journals, with
+	                            CL_FETCH_DELIVERY); 0 unknown */
 } cl_ticket;
 
 /* The label (GitHub, Gitea, GitLab, Jira) or custom field value (Redmine)
