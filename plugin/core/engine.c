@@ -106,6 +106,18 @@ static void detail_string(char *buf, size_t len, const char *detail,
 	json_object_put(root);
 }
 
+/* Openings and closes name the owner the tracker showed then: how the
+ * ledger first learns it where no handoff told (a sync's first sight). */
+static void learn_owner(ticket_memory *m, const cl_event *ev)
+{
+	char owner[CL_TEVENT_MAX_NAME];
+
+	if (m->owner[0] != '\0')
+		return;
+	detail_string(owner, sizeof(owner), ev->detail, "owner");
+	snprintf(m->owner, sizeof(m->owner), "%s", owner);
+}
+
 static void remind_reset(ticket_memory *m, cl_rule rule)
 {
 	m->reminders[rule].count = 0;
@@ -118,19 +130,16 @@ void cl__memory_add(ticket_memory *m, const cl_event *ev)
 	m->events++;
 	if (strcmp(type, CL_EVENT_OPENED) == 0 ||
 	    strcmp(type, CL_EVENT_REOPENED) == 0) {
-		char owner[CL_TEVENT_MAX_NAME];
-
 		m->opened_id = ev->id;
 		m->opened_time = ev->time;
 		m->work_id = m->work_time = 0;
-		/* the owner a sync saw at first sight (no handoff then) */
-		detail_string(owner, sizeof(owner), ev->detail, "owner");
-		if (owner[0] && m->owner[0] == '\0')
-			snprintf(m->owner, sizeof(m->owner), "%s", owner);
+		learn_owner(m, ev);
 		remind_reset(m, CL_RULE_OWNER_REQUIRED);
 		remind_reset(m, CL_RULE_REPLY_DUE);
-	} else if (strcmp(type, CL_EVENT_CLOSED) == 0)
+	} else if (strcmp(type, CL_EVENT_CLOSED) == 0) {
 		m->closed_id = ev->id;
+		learn_owner(m, ev);
+	}
 	else if (strcmp(type, CL_EVENT_REPLY) == 0)
 		m->reply_id = ev->id;
 	else if (strcmp(type, CL_EVENT_WORK_DONE) == 0) {
@@ -142,6 +151,7 @@ void cl__memory_add(ticket_memory *m, const cl_event *ev)
 	} else if (strcmp(type, CL_EVENT_CLOSED_NO_REPLY) == 0) {
 		m->reported_id = ev->id;
 		m->closed_id = ev->id;
+		learn_owner(m, ev);
 	} else if (strcmp(type, CL_EVENT_HANDOFF) == 0) {
 		m->handoff_id = ev->id;
 		m->handoff_time = ev->time;
@@ -622,8 +632,11 @@ int cl_engine_ticket(cl_engine *e, cl_tracker *t, const cl_ticket *tk,
 		    (error = recall(&m, e, ticket)) < 0)
 			return error;
 		/* a new owner nobody told by webhook: a handoff (whose
-		 * acknowledgement the reminder pass looks for) */
-		if (strcmp(tk->owner ? tk->owner : "", m.owner) != 0 &&
+		 * acknowledgement the reminder pass looks for). Only from a
+		 * known owner: a first owner learnt by a sync is no handoff
+		 * (nobody knows whether it was acknowledged) */
+		if (m.owner[0] != '\0' &&
+		    strcmp(tk->owner ? tk->owner : "", m.owner) != 0 &&
 		    (error = on_assigned(e, &m, ticket, NULL,
 			    tk->owner ? tk->owner : "", tk->updated_at)) < 0)
 			return error;

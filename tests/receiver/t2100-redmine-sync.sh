@@ -96,6 +96,10 @@ test_expect_success 'a second sync does nothing twice' '
 	test "$(count $silent ticket.reopened)" = 1 &&
 	test "$(notes_of $silent | grep -c "closeloop reopened")" = 1
 '
+test_expect_success 'the reopened issue seen open again keeps its owner: no handoff' '
+	closeloop sync --since 1h >out &&
+	test "$(count $silent handoff)" = 0
+'
 test_expect_success 'closed again without a reply: reopened again' '
 	close_issue "$silent" >/dev/null &&
 	closeloop sync --since 1h >out &&
