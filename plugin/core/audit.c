@@ -214,10 +214,10 @@ void cl_audit_free(cl_audit *a)
 	free(a->unowned.items);
 	free(a->handoffs.items);
 	free(a->waiting.items);
-	cl__audit_map_free(&a->ticket_map);
-	cl__audit_map_free(&a->names);
-	cl__audit_map_free(&a->owner_map);
-	cl__audit_map_free(&a->project_map);
+	cl__map_free(&a->ticket_map);
+	cl__map_free(&a->names);
+	cl__map_free(&a->owner_map);
+	cl__map_free(&a->project_map);
 	cl__arena_free(&a->strings);
 	free(a);
 }

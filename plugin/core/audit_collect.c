@@ -78,14 +78,8 @@ static int count_name(cl_audit *a, cl__audit_count **list, size_t *n,
 			return 0;
 		}
 	}
-	if (*n == *cap) {
-		size_t m = *cap ? *cap * 2 : 16;
-
-		if ((c = cl__realloc(*list, m * sizeof(*c))) == NULL)
-			return CL_ENOMEM;
-		*list = c;
-		*cap = m;
-	}
+	if (CL__GROW(*list, *n, *cap, 16) < 0)
+		return CL_ENOMEM;
 	c = &(*list)[*n];
 	if ((c->name = cl__arena_strndup(&a->strings, name,
 			strlen(name))) == NULL)
@@ -127,15 +121,8 @@ static int list_add(cl__audit_list *l, const cl_event *ev,
 	l->total++;
 	if (l->count >= CL_AUDIT_MAX_ITEMS)
 		return 0;
-	if (l->count == l->cap) {
-		size_t n = l->cap ? l->cap * 2 : 16;
-		cl__audit_item *p = cl__realloc(l->items, n * sizeof(*p));
-
-		if (p == NULL)
-			return CL_ENOMEM;
-		l->items = p;
-		l->cap = n;
-	}
+	if (CL__GROW(l->items, l->count, l->cap, 16) < 0)
+		return CL_ENOMEM;
 	it = &l->items[l->count++];
 	memset(it, 0, sizeof(*it));
 	it->time = ev->time;
@@ -177,15 +164,8 @@ static int count_day(cl_audit *a, int64_t time)
 			return 0;
 		}
 	}
-	if (a->ndays == a->days_cap) {
-		size_t n = a->days_cap ? a->days_cap * 2 : 16;
-		cl__audit_day *d = cl__realloc(a->days, n * sizeof(*d));
-
-		if (d == NULL)
-			return CL_ENOMEM;
-		a->days = d;
-		a->days_cap = n;
-	}
+	if (CL__GROW(a->days, a->ndays, a->days_cap, 16) < 0)
+		return CL_ENOMEM;
 	a->days[a->ndays].day = day;
 	a->days[a->ndays++].count = 1;
 	return 0;
@@ -200,7 +180,7 @@ static int intern(cl_audit *a, const char **out, const char *s, size_t len)
 	size_t ix;
 	int error;
 
-	if ((error = cl__audit_map_put(&a->names, &ix, s, len)) < 0)
+	if ((error = cl__map_put(&a->names, &ix, s, len)) < 0)
 		return error;
 	*out = a->names.keys[ix];
 	return 0;
@@ -209,21 +189,13 @@ static int intern(cl_audit *a, const char **out, const char *s, size_t len)
 static int ticket_of(cl_audit *a, cl__audit_ticket **out, const char *id)
 {
 	size_t ix;
-	int error = cl__audit_map_put(&a->ticket_map, &ix, id, strlen(id));
+	int error = cl__map_put(&a->ticket_map, &ix, id, strlen(id));
 
 	if (error < 0)
 		return error;
 	if (error == 0) {
-		if (ix == a->tickets_cap) {
-			size_t n = a->tickets_cap ? a->tickets_cap * 2 : 256;
-			cl__audit_ticket *t = cl__realloc(a->tickets,
-				n * sizeof(*t));
-
-			if (t == NULL)
-				return CL_ENOMEM;
-			a->tickets = t;
-			a->tickets_cap = n;
-		}
+		if (CL__GROW(a->tickets, ix, a->tickets_cap, 256) < 0)
+			return CL_ENOMEM;
 		memset(&a->tickets[ix], 0, sizeof(a->tickets[ix]));
 		a->tickets[ix].id = a->ticket_map.keys[ix];
 	}
@@ -244,7 +216,7 @@ static int detail_name(cl_audit *a, const char **out, int *set,
 	const char *val;
 	size_t len;
 	int escaped;
-	cl__json_kind k = cl__audit_json_field(detail, key, &val, &len,
+	cl__json_kind k = cl__json_field(detail, key, &val, &len,
 		&escaped);
 
 	*set = 0;
@@ -256,7 +228,7 @@ static int detail_name(cl_audit *a, const char **out, int *set,
 		return 0;
 	}
 	if (escaped) {
-		cl__audit_json_string(detail, key, buf, sizeof(buf));
+		cl__json_field_string(detail, key, buf, sizeof(buf));
 		val = buf;
 		len = strlen(buf);
 	}
@@ -280,24 +252,17 @@ static int set_owner_from(cl_audit *a, cl__audit_ticket *t,
 /* Reply waits                                                         */
 /* ------------------------------------------------------------------ */
 
-static int group_add(cl__audit_map *m, cl__audit_group **groups,
+static int group_add(cl__map *m, cl__audit_group **groups,
 	size_t *cap, const char *name, size_t len, int64_t v)
 {
 	size_t ix;
-	int error = cl__audit_map_put(m, &ix, name, len);
+	int error = cl__map_put(m, &ix, name, len);
 
 	if (error < 0)
 		return error;
 	if (error == 0) {
-		if (ix == *cap) {
-			size_t n = *cap ? *cap * 2 : 16;
-			cl__audit_group *g = cl__realloc(*groups, n * sizeof(*g));
-
-			if (g == NULL)
-				return CL_ENOMEM;
-			*groups = g;
-			*cap = n;
-		}
+		if (CL__GROW(*groups, ix, *cap, 16) < 0)
+			return CL_ENOMEM;
 		memset(&(*groups)[ix], 0, sizeof((*groups)[ix]));
 		(*groups)[ix].name = m->keys[ix];
 	}
@@ -362,7 +327,7 @@ static int on_closed_no_reply(cl_audit *a, cl__audit_ticket *t,
 	if ((error = list_add(&a->closed_no_reply, ev, &it)) < 0 ||
 	    (error = count_day(a, ev->time)) < 0)
 		return error;
-	if (cl__audit_json_string(ev->detail, "action", action,
+	if (cl__json_field_string(ev->detail, "action", action,
 		    sizeof(action)) == CL__JSON_STRING &&
 	    strcmp(action, "reopen") == 0)
 		a->cnr_reopen_asked++;
@@ -435,10 +400,10 @@ static int on_reminder(cl_audit *a, const cl_event *ev)
 
 	if ((error = list_add(&a->reminders, ev, NULL)) < 0)
 		return error;
-	if (cl__audit_json_string(ev->detail, "rule", rule, sizeof(rule)) !=
+	if (cl__json_field_string(ev->detail, "rule", rule, sizeof(rule)) !=
 	    CL__JSON_STRING || rule[0] == '\0')
 		snprintf(rule, sizeof(rule), "%s", "(unknown)");
-	if (cl__audit_json_field(ev->detail, "escalated", &val, &len,
+	if (cl__json_field(ev->detail, "escalated", &val, &len,
 		    &escaped) == CL__JSON_TRUE)
 		a->escalated++;
 	return count_name(a, &a->rules, &a->nrules, &a->rules_cap, rule,

@@ -214,7 +214,7 @@ static void closed_rows(cl_buf *b, const cl_audit *a)
 
 		item_row(&r, "closed_without_reply", it);
 		r.cell[C_OWNER] = it->owner;
-		if (cl__audit_json_string(it->detail, "action", action,
+		if (cl__json_field_string(it->detail, "action", action,
 			    sizeof(action)) == CL__JSON_STRING)
 			r.cell[C_NAME] = action;
 		r.cell[C_DETAIL] = cl__audit_time(later, sizeof(later),

@@ -1,8 +1,7 @@
 /*
  * audit_int.h: what the audit's files share inside libcloseloop: the
- * report as collected (audit.c, audit_collect.c), the string table and
- * hash map it is built on (audit_table.c), the reader of flat detail JSON
- * (audit_detail.c), percentiles (audit_stats.c) and the renderers
+ * report as collected (audit.c, audit_collect.c, on the string map of
+ * map_int.h and the detail field reader of json_int.h), percentiles (audit_stats.c) and the renderers
  * (audit_text.c, audit_json.c, audit_csv.c, audit_html.c).
  */
 #ifndef CLOSELOOP_AUDIT_INT_H
@@ -14,71 +13,15 @@
 #include <json-c/json.h>
 
 #include "internal.h"
+#include "json_int.h"
+#include "map_int.h"
 
 /* Lists in a report stop growing here; counts stay exact. */
 #define CL_AUDIT_MAX_ITEMS 10000
 
 /* ------------------------------------------------------------------ */
-/* Strings and maps (audit_table.c)                                    */
+/* Detail JSON (audit_detail.c; one field: cl__json_field in json_int.h) */
 /* ------------------------------------------------------------------ */
-
-/* Strings copied into large blocks, freed all at once: a ledger of a
- * million events names the same tickets and people over and over. */
-typedef struct cl__arena_block cl__arena_block;
-typedef struct {
-	cl__arena_block *head;
-} cl__arena;
-
-char *cl__arena_strndup(cl__arena *a, const char *s, size_t len);
-void cl__arena_free(cl__arena *a);
-
-/* String -> dense index (0, 1, 2... in order of first sight); the keys
- * live in the arena and stay valid until the map is freed. */
-typedef struct {
-	uint64_t *slots;    /* hash and index + 1, 0 for empty; 2^k of them */
-	size_t nslots;
-	const char **keys;  /* by index */
-	uint32_t *hashes;   /* by index */
-	size_t count, cap;
-	cl__arena arena;
-} cl__audit_map;
-
-/* Index of key (len bytes) in *out; creates it when absent. 1 found,
- * 0 created, CL_ENOMEM. */
-int cl__audit_map_put(cl__audit_map *m, size_t *out, const char *key,
-	size_t len);
-/* 1 and *out when present, 0 when not. */
-int cl__audit_map_find(const cl__audit_map *m, size_t *out, const char *key);
-void cl__audit_map_free(cl__audit_map *m);
-
-/* ------------------------------------------------------------------ */
-/* Detail JSON (audit_detail.c)                                        */
-/* ------------------------------------------------------------------ */
-
-typedef enum {
-	CL__JSON_ABSENT = 0,
-	CL__JSON_NULL,
-	CL__JSON_STRING,
-	CL__JSON_TRUE,
-	CL__JSON_FALSE,
-	CL__JSON_NUMBER,
-	CL__JSON_OTHER     /* an array or an object */
-} cl__json_kind;
-
-/*
- * The value of key at the top level of the JSON object text, without
- * building a tree: most events need one or two fields of a small object.
- * For a string, *val and *len are its raw (still escaped) contents and
- * *escaped says whether it holds a backslash; for other kinds *val points
- * at the value's first byte. Malformed text reads as CL__JSON_ABSENT.
- */
-cl__json_kind cl__audit_json_field(const char *json, const char *key,
-	const char **val, size_t *len, int *escaped);
-
-/* The string value of key, unescaped, as a new string in out (len bytes
- * at most, NUL-terminated, cut short if longer). Returns the kind. */
-cl__json_kind cl__audit_json_string(const char *json, const char *key,
-	char *out, size_t len);
 
 /* The detail as a json-c object, read with tok (reset first, reusable);
  * NULL when absent, not one JSON object, or not UTF-8. */
@@ -195,14 +138,14 @@ struct cl_audit {
 	size_t escalated;
 
 	/* state, from every event up to until */
-	cl__audit_map ticket_map, names;
+	cl__map ticket_map, names;
 	cl__audit_ticket *tickets;
 	size_t tickets_cap;
 
 	/* reply waits in the period */
 	cl__samples waits;
 	int64_t wait_median, wait_p90;
-	cl__audit_map owner_map, project_map;
+	cl__map owner_map, project_map;
 	cl__audit_group *owners, *projects;
 	size_t owners_cap, projects_cap;
 

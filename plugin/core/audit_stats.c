@@ -10,15 +10,8 @@
 
 int cl__samples_add(cl__samples *s, int64_t v)
 {
-	if (s->n == s->cap) {
-		size_t n = s->cap ? s->cap * 2 : 8;
-		int64_t *p = cl__realloc(s->v, n * sizeof(*p));
-
-		if (p == NULL)
-			return CL_ENOMEM;
-		s->v = p;
-		s->cap = n;
-	}
+	if (CL__GROW(s->v, s->n, s->cap, 8) < 0)
+		return CL_ENOMEM;
 	s->v[s->n++] = v;
 	return 0;
 }

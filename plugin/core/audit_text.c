@@ -129,7 +129,7 @@ static void closed_list(cl_buf *b, const cl_audit *a)
 		item_line(b, it);
 		if (it->owner)
 			cl__buf_printf(b, "  owner %s", it->owner);
-		if (cl__audit_json_string(it->detail, "action", action,
+		if (cl__json_field_string(it->detail, "action", action,
 			    sizeof(action)) == CL__JSON_STRING)
 			cl__buf_printf(b, "  action %s", action);
 		if (it->later)

@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "engine_int.h"
+#include "json_int.h"
 #include <closeloop/sys/tracker.h>
 
 /* An outbox action is given up after this many attempts (about a day of
@@ -92,18 +93,11 @@ void cl__engine_count_call(cl_engine *e, int64_t started)
 
 typedef cl__ticket_memory ticket_memory;
 
+/* One string field of a detail closeloop wrote; "" when absent. */
 static void detail_string(char *buf, size_t len, const char *detail,
 	const char *key)
 {
-	json_object *root, *v;
-
-	buf[0] = '\0';
-	if (detail == NULL || (root = json_tokener_parse(detail)) == NULL)
-		return;
-	if (json_object_object_get_ex(root, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		snprintf(buf, len, "%s", json_object_get_string(v));
-	json_object_put(root);
+	cl__json_field_string(detail, key, buf, len);
 }
 
 /* Openings and closes name the owner the tracker showed then: how the
@@ -219,6 +213,13 @@ int cl__memory_open(const ticket_memory *m)
 int cl__engine_record(cl_engine *e, const char *type, const char *ticket,
 	const char *actor, int64_t time, json_object *detail)
 {
+	return cl__engine_record_into(e, NULL, type, ticket, actor, time, detail);
+}
+
+int cl__engine_record_into(cl_engine *e, cl__ticket_memory *m,
+	const char *type, const char *ticket, const char *actor, int64_t time,
+	json_object *detail)
+{
 	cl_event ev;
 	int error;
 
@@ -230,6 +231,8 @@ int cl__engine_record(cl_engine *e, const char *type, const char *ticket,
 	ev.detail = detail ? json_object_to_json_string_ext(detail,
 		JSON_C_TO_STRING_PLAIN) : NULL;
 	error = cl_store_append(e->store, &ev);
+	if (error == 0 && m != NULL)
+		cl__memory_add(m, &ev);
 	json_object_put(detail);
 	return error;
 }
@@ -492,7 +495,7 @@ static int note_closed(cl_engine *e, const ticket_memory *m,
 
 /* A ticket the ledger has not seen open (new to closeloop, or reopened
  * where no webhook told): the reminders' clocks start at its opening. */
-static int note_opened(cl_engine *e, const ticket_memory *m,
+static int note_opened(cl_engine *e, ticket_memory *m,
 	const char *ticket, const cl_ticket *tk, const char *source)
 {
 	json_object *d;
@@ -507,7 +510,8 @@ static int note_opened(cl_engine *e, const ticket_memory *m,
 	json_object_object_add(d, "source", json_object_new_string(source));
 	json_object_object_add(d, "owner", tk->owner && *tk->owner ?
 		json_object_new_string(tk->owner) : NULL);
-	return cl__engine_record(e, CL_EVENT_OPENED, ticket, NULL, time, d);
+	return cl__engine_record_into(e, m, CL_EVENT_OPENED, ticket, NULL, time,
+		d);
 }
 
 /* A sync that finds an open ticket in one of resolvedStatuses: the work
@@ -628,8 +632,7 @@ int cl_engine_ticket(cl_engine *e, cl_tracker *t, const cl_ticket *tk,
 		return error;
 	(void)deadline_ms;
 	if (!tk->closed) {
-		if ((error = note_opened(e, &m, ticket, tk, "sync")) < 0 ||
-		    (error = recall(&m, e, ticket)) < 0)
+		if ((error = note_opened(e, &m, ticket, tk, "sync")) < 0)
 			return error;
 		/* a new owner nobody told by webhook: a handoff (whose
 		 * acknowledgement the reminder pass looks for). Only from a
@@ -938,15 +941,8 @@ static int collect_unverified(const cl_event *ev, void *payload)
 
 	if (ev->id <= l->after)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		unverified *p = realloc(l->items, cap * sizeof(*p));
-
-		if (p == NULL)
-			return CL_ENOMEM;
-		l->items = p;
-		l->cap = cap;
-	}
+	if (CL__GROW(l->items, l->n, l->cap, 16) < 0)
+		return CL_ENOMEM;
 	l->items[l->n].id = ev->id;
 	if ((l->items[l->n].detail = cl__strdup(ev->detail ? ev->detail :
 			"{}")) == NULL)

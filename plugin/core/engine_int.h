@@ -48,9 +48,14 @@ int cl__memory_delivered(const cl__ticket_memory *m);
 int cl__memory_handoff_pending(const cl__ticket_memory *m);
 int cl__memory_open(const cl__ticket_memory *m);
 
-/* Append an event (detail is consumed) / queue an outbox action. */
+/* Append an event (detail is consumed), and fold it into m when not NULL
+ * (the ticket's memory stays current without reading it again) / queue
+ * an outbox action. */
 int cl__engine_record(cl_engine *e, const char *type, const char *ticket,
 	const char *actor, int64_t time, json_object *detail);
+int cl__engine_record_into(cl_engine *e, cl__ticket_memory *m,
+	const char *type, const char *ticket, const char *actor, int64_t time,
+	json_object *detail);
 int cl__engine_queue(cl_engine *e, cl_tracker *t, const char *ticket,
 	const char *action, const char *body, const char *dedupe);
 void cl__engine_count_call(cl_engine *e, int64_t started);

@@ -25,6 +25,16 @@ int cl__error_nomem(void);
 void *cl__malloc(size_t size);
 void *cl__calloc(size_t n, size_t size);
 void *cl__realloc(void *ptr, size_t size);
+/*
+ * Room for element count of the array *arrayp (a pointer to a T *, elem
+ * = sizeof(T)) holding *cap: when full, its capacity doubles (from
+ * first). 0, or CL_ENOMEM with the array as it was. CL__GROW is the
+ * usual call: CL__GROW(l->items, l->count, l->cap, 16).
+ */
+int cl__grow(void *arrayp, size_t *cap, size_t count, size_t elem,
+	size_t first);
+#define CL__GROW(array, count, cap, first) \
+	cl__grow(&(array), &(cap), (count), sizeof(*(array)), (first))
 char *cl__strdup(const char *s);
 char *cl__strndup(const char *s, size_t n);
 

@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "engine_int.h"
+#include "map_int.h"
 #include <closeloop/sys/tracker.h>
 
 /* Tickets looked up per pass at most; the rest wait for the next pass
@@ -25,7 +26,7 @@
 #define REMIND_MAX_LOOKUPS 5000
 
 typedef struct {
-	char *ticket;
+	const char *ticket;   /* the map's key */
 	cl__ticket_memory m;
 	/* the tracker's answer */
 	int asked, answered, error;
@@ -37,85 +38,37 @@ typedef struct {
 typedef struct {
 	const char *prefix;   /* "support:" */
 	size_t prefix_len;
+	cl__map map;          /* ticket -> index in items */
 	remind_entry *items;
 	size_t n, cap;
-	size_t *slots;        /* open addressing: index + 1, 0 empty */
-	size_t nslots;
 	int error;
 } ticket_table;
 
-static uint64_t hash_text(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static int table_grow(ticket_table *t)
-{
-	size_t nslots = t->nslots ? t->nslots * 2 : 1024, i;
-	size_t *slots = cl__calloc(nslots, sizeof(*slots));
-
-	if (slots == NULL)
-		return CL_ENOMEM;
-	for (i = 0; i < t->n; i++) {
-		size_t s = (size_t)hash_text(t->items[i].ticket) & (nslots - 1);
-
-		while (slots[s])
-			s = (s + 1) & (nslots - 1);
-		slots[s] = i + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = nslots;
-	return 0;
-}
-
 static remind_entry *table_get(ticket_table *t, const char *ticket)
 {
-	size_t s;
-	remind_entry *e;
+	size_t ix;
+	int found = cl__map_put(&t->map, &ix, ticket, strlen(ticket));
 
-	if ((t->n + 1) * 2 > t->nslots && table_grow(t) < 0)
+	if (found < 0)
 		return NULL;
-	s = (size_t)hash_text(ticket) & (t->nslots - 1);
-	while (t->slots[s]) {
-		e = &t->items[t->slots[s] - 1];
-		if (strcmp(e->ticket, ticket) == 0)
-			return e;
-		s = (s + 1) & (t->nslots - 1);
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		remind_entry *items = cl__realloc(t->items, cap * sizeof(*items));
-
-		if (items == NULL)
+	if (!found) {
+		if (CL__GROW(t->items, ix, t->cap, 256) < 0)
 			return NULL;
-		t->items = items;
-		t->cap = cap;
+		memset(&t->items[ix], 0, sizeof(t->items[ix]));
+		t->items[ix].ticket = t->map.keys[ix];
+		t->n = ix + 1;
 	}
-	e = &t->items[t->n];
-	memset(e, 0, sizeof(*e));
-	if ((e->ticket = cl__strdup(ticket)) == NULL)
-		return NULL;
-	t->slots[s] = ++t->n;
-	return e;
+	return &t->items[ix];
 }
 
 static void table_free(ticket_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		free(t->items[i].ticket);
+	for (i = 0; i < t->n; i++)
 		free(t->items[i].owner);
-	}
 	free(t->items);
-	free(t->slots);
+	cl__map_free(&t->map);
 }
 
 static int collect(const cl_event *ev, void *payload)

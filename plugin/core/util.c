@@ -1,6 +1,7 @@
 /*
  * util.c: allocation wrappers, the growable buffer and ASCII helpers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,29 @@ void *cl__realloc(void *ptr, size_t size)
 	if (p == NULL)
 		cl__error_nomem();
 	return p;
+}
+
+int cl__grow(void *arrayp, size_t *cap, size_t count, size_t elem,
+	size_t first)
+{
+	void *items, *p;
+	size_t n;
+
+	if (count < *cap)
+		return 0;
+	n = *cap ? *cap * 2 : first;
+	if (n < count + 1)
+		n = count + 1;
+	/* the caller's T * is read and written as bytes: no aliasing of a
+	 * T ** as a void ** */
+	memcpy(&items, arrayp, sizeof(items));
+	if (n > SIZE_MAX / elem)
+		return cl__error_nomem();
+	if ((p = cl__realloc(items, n * elem)) == NULL)
+		return CL_ENOMEM;
+	memcpy(arrayp, &p, sizeof(p));
+	*cap = n;
+	return 0;
 }
 
 char *cl__strndup(const char *s, size_t n)

@@ -420,15 +420,8 @@ int cl__forge_parse_login(char **login, const char *json, size_t len)
 static int add_reply(cl__forge_delivery *d, int64_t at, const char *link,
 	size_t link_len)
 {
-	if (d->count == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 4;
-		cl__forge_reply *v = cl__realloc(d->replies, cap * sizeof(*v));
-
-		if (v == NULL)
-			return CL_ENOMEM;
-		d->replies = v;
-		d->cap = cap;
-	}
+	if (CL__GROW(d->replies, d->count, d->cap, 4) < 0)
+		return CL_ENOMEM;
 	if ((d->replies[d->count].link = cl__strndup(link, link_len)) == NULL)
 		return CL_ENOMEM;
 	d->replies[d->count++].at = at;

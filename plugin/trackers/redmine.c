@@ -848,15 +848,8 @@ static void ticket_release(rm_ticket *t)
 
 static int dep_wait(rm_dep *dep, rm_ticket *t)
 {
-	if (dep->count == dep->cap) {
-		size_t cap = dep->cap ? dep->cap * 2 : 8;
-		rm_ticket **w = cl__realloc(dep->waiters, cap * sizeof(*w));
-
-		if (w == NULL)
-			return CL_ENOMEM;
-		dep->waiters = w;
-		dep->cap = cap;
-	}
+	if (CL__GROW(dep->waiters, dep->count, dep->cap, 8) < 0)
+		return CL_ENOMEM;
 	dep->waiters[dep->count++] = t;
 	t->waits++;
 	return 0;
@@ -971,15 +964,8 @@ static rm_user *user_add(redmine_backend *rm, int64_t id)
 {
 	rm_user *u;
 
-	if (rm->nusers == rm->users_cap) {
-		size_t cap = rm->users_cap ? rm->users_cap * 2 : 8;
-		rm_user **v = cl__realloc(rm->users, cap * sizeof(*v));
-
-		if (v == NULL)
-			return NULL;
-		rm->users = v;
-		rm->users_cap = cap;
-	}
+	if (CL__GROW(rm->users, rm->nusers, rm->users_cap, 8) < 0)
+		return NULL;
 	if ((u = cl__calloc(1, sizeof(*u))) == NULL)
 		return NULL;
 	u->rm = rm;

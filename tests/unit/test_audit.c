@@ -98,30 +98,30 @@ START_TEST(detail_fields)
 	int esc;
 	char buf[64];
 
-	ck_assert_int_eq(cl__audit_json_field(d, "owner", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "owner", &val, &len, &esc),
 		CL__JSON_STRING);
 	ck_assert_uint_eq(len, 5);
 	ck_assert(strncmp(val, "alice", 5) == 0);
 	ck_assert_int_eq(esc, 0);
-	ck_assert_int_eq(cl__audit_json_field(d, "to", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "to", &val, &len, &esc),
 		CL__JSON_NULL);
-	ck_assert_int_eq(cl__audit_json_field(d, "reopen", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "reopen", &val, &len, &esc),
 		CL__JSON_FALSE);
-	ck_assert_int_eq(cl__audit_json_field(d, "n", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "n", &val, &len, &esc),
 		CL__JSON_NUMBER);
-	ck_assert_int_eq(cl__audit_json_field(d, "nested", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "nested", &val, &len, &esc),
 		CL__JSON_OTHER);
-	ck_assert_int_eq(cl__audit_json_field(d, "b", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "b", &val, &len, &esc),
 		CL__JSON_ABSENT); /* only the top level */
-	ck_assert_int_eq(cl__audit_json_field(d, "missing", &val, &len, &esc),
+	ck_assert_int_eq(cl__json_field(d, "missing", &val, &len, &esc),
 		CL__JSON_ABSENT);
-	ck_assert_int_eq(cl__audit_json_string(d, "source", buf, sizeof(buf)),
+	ck_assert_int_eq(cl__json_field_string(d, "source", buf, sizeof(buf)),
 		CL__JSON_STRING);
 	ck_assert_str_eq(buf, "web\"hook");
-	ck_assert_int_eq(cl__audit_json_string(d, "esc", buf, sizeof(buf)),
+	ck_assert_int_eq(cl__json_field_string(d, "esc", buf, sizeof(buf)),
 		CL__JSON_STRING);
 	ck_assert_str_eq(buf, "caf\xc3\xa9 \\ x");
-	ck_assert_int_eq(cl__audit_json_string(d, "owner", buf, 4),
+	ck_assert_int_eq(cl__json_field_string(d, "owner", buf, 4),
 		CL__JSON_STRING);
 	ck_assert_str_eq(buf, "ali"); /* cut to fit */
 }
@@ -139,7 +139,7 @@ START_TEST(detail_malformed)
 	int esc;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(cl__audit_json_field(bad[i], "owner", &val, &len,
+		ck_assert_msg(cl__json_field(bad[i], "owner", &val, &len,
 			&esc) == CL__JSON_ABSENT, "%s", bad[i] ? bad[i] : "NULL");
 }
 END_TEST
@@ -198,30 +198,30 @@ END_TEST
 
 START_TEST(map_many)
 {
-	cl__audit_map m;
+	cl__map m;
 	char key[32];
 	size_t i, ix;
 
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < 50000; i++) {
 		snprintf(key, sizeof(key), "support:%zu", i);
-		ck_assert_int_eq(cl__audit_map_put(&m, &ix, key, strlen(key)), 0);
+		ck_assert_int_eq(cl__map_put(&m, &ix, key, strlen(key)), 0);
 		ck_assert_uint_eq(ix, i);
 	}
 	for (i = 0; i < 50000; i += 7) {
 		snprintf(key, sizeof(key), "support:%zu", i);
-		ck_assert_int_eq(cl__audit_map_put(&m, &ix, key, strlen(key)), 1);
+		ck_assert_int_eq(cl__map_put(&m, &ix, key, strlen(key)), 1);
 		ck_assert_uint_eq(ix, i);
-		ck_assert_int_eq(cl__audit_map_find(&m, &ix, key), 1);
+		ck_assert_int_eq(cl__map_find(&m, &ix, key), 1);
 		ck_assert_uint_eq(ix, i);
 		ck_assert_str_eq(m.keys[ix], key);
 	}
 	/* a prefix of a key is another key */
-	ck_assert_int_eq(cl__audit_map_find(&m, &ix, "support:1"), 1);
-	ck_assert_int_eq(cl__audit_map_find(&m, &ix, "support:"), 0);
-	ck_assert_int_eq(cl__audit_map_put(&m, &ix, "support:12345678", 9), 1);
+	ck_assert_int_eq(cl__map_find(&m, &ix, "support:1"), 1);
+	ck_assert_int_eq(cl__map_find(&m, &ix, "support:"), 0);
+	ck_assert_int_eq(cl__map_put(&m, &ix, "support:12345678", 9), 1);
 	ck_assert_uint_eq(ix, 1);
-	cl__audit_map_free(&m);
+	cl__map_free(&m);
 }
 END_TEST
 

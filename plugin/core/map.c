@@ -1,13 +1,14 @@
 /*
- * audit_table.c: the audit's string arena and string -> index hash map.
- * An audit over a million events meets each ticket and each person
+ * map.c: a string arena and a string -> index hash map. An audit or a
+ * reminder pass over a million events meets each ticket and each person
  * thousands of times; each name is copied once into a block and found
  * again by hash (FNV-1a, open addressing, linear probing).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_int.h"
+#include "internal.h"
+#include "map_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Arena                                                               */
@@ -86,7 +87,7 @@ static uint32_t hash(const char *s, size_t len)
 #define SLOT_INDEX(s) ((size_t)((s) & 0xffffffffu) - 1)
 #define SLOT_HASH(s) ((uint32_t)((s) >> 32))
 
-static int grow_slots(cl__audit_map *m)
+static int grow_slots(cl__map *m)
 {
 	size_t n = m->nslots ? m->nslots * 2 : 64;
 	uint64_t *slots = cl__calloc(n, sizeof(*slots));
@@ -107,14 +108,14 @@ static int grow_slots(cl__audit_map *m)
 	return 0;
 }
 
-static int grow_keys(cl__audit_map *m)
+static int grow_keys(cl__map *m)
 {
 	size_t n = m->cap ? m->cap * 2 : 64;
 	const char **keys;
 	uint32_t *hashes;
 
 	if (n > UINT32_MAX - 1)
-		return cl__error(CL_ENOMEM, "too many names for one audit");
+		return cl__error(CL_ENOMEM, "too many names in one map");
 	if ((keys = cl__realloc(m->keys, n * sizeof(*keys))) == NULL)
 		return CL_ENOMEM;
 	m->keys = keys;
@@ -126,7 +127,7 @@ static int grow_keys(cl__audit_map *m)
 }
 
 /* The slot holding key, or the empty slot where it would go. */
-static size_t probe(const cl__audit_map *m, const char *key, size_t len,
+static size_t probe(const cl__map *m, const char *key, size_t len,
 	uint32_t h)
 {
 	size_t j = h & (m->nslots - 1);
@@ -146,7 +147,7 @@ static size_t probe(const cl__audit_map *m, const char *key, size_t len,
 	}
 }
 
-int cl__audit_map_put(cl__audit_map *m, size_t *out, const char *key,
+int cl__map_put(cl__map *m, size_t *out, const char *key,
 	size_t len)
 {
 	uint32_t h = hash(key, len);
@@ -173,7 +174,7 @@ int cl__audit_map_put(cl__audit_map *m, size_t *out, const char *key,
 	return 0;
 }
 
-int cl__audit_map_find(const cl__audit_map *m, size_t *out, const char *key)
+int cl__map_find(const cl__map *m, size_t *out, const char *key)
 {
 	size_t len = strlen(key), j;
 
@@ -186,7 +187,7 @@ int cl__audit_map_find(const cl__audit_map *m, size_t *out, const char *key)
 	return 1;
 }
 
-void cl__audit_map_free(cl__audit_map *m)
+void cl__map_free(cl__map *m)
 {
 	free(m->slots);
 	free(m->keys);
