@@ -90,15 +90,45 @@ static int digits(const char **p, int n, int *out)
 	return 0;
 }
 
-static int parse_absolute(int64_t *out, const char *text)
+/* The offset after the time: Z, or +hh:mm / -hhmm, in seconds east. */
+static int zone_offset(const char **p, int64_t *offset)
+{
+	int sign, h, m;
+
+	if (**p == 'Z' || **p == 'z') {
+		(*p)++;
+		*offset = 0;
+		return 0;
+	}
+	if (**p != '+' && **p != '-')
+		return -1;
+	sign = **p == '-' ? -1 : 1;
+	(*p)++;
+	if (digits(p, 2, &h) < 0)
+		return -1;
+	if (**p == ':')
+		(*p)++;
+	if (digits(p, 2, &m) < 0 || h > 23 || m > 59)
+		return -1;
+	*offset = sign * (int64_t)(h * 3600 + m * 60);
+	return 0;
+}
+
+/*
+ * The one reader of absolute times. Strict is RFC 3339 as trackers send
+ * it (seconds and a zone required, fractions allowed); otherwise also as
+ * people write them (2026-11-23, 2026-11-23 09:30, no zone: UTC).
+ */
+int cl__time_parse_absolute(int64_t *out, const char *text, int strict)
 {
 	const char *p = text;
-	int y, mo, d, h = 0, mi = 0, s = 0;
+	int y, mo, d, h = 0, mi = 0, s = 0, zoned = 0;
+	int64_t offset = 0;
 
-	if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 ||
-	    *p++ != '-' || digits(&p, 2, &d) < 0)
+	if (p == NULL || digits(&p, 4, &y) < 0 || *p++ != '-' ||
+	    digits(&p, 2, &mo) < 0 || *p++ != '-' || digits(&p, 2, &d) < 0)
 		return -1;
-	if (*p == 'T' || *p == ' ') {
+	if (*p == 'T' || *p == ' ' || (strict && *p == 't')) {
 		p++;
 		if (digits(&p, 2, &h) < 0 || *p++ != ':' ||
 		    digits(&p, 2, &mi) < 0)
@@ -107,14 +137,25 @@ static int parse_absolute(int64_t *out, const char *text)
 			p++;
 			if (digits(&p, 2, &s) < 0)
 				return -1;
+		} else if (strict)
+			return -1;
+		if (*p == '.') {
+			if (*++p < '0' || *p > '9')
+				return -1;
+			while (*p >= '0' && *p <= '9')
+				p++;
 		}
-		if (*p == 'Z')
-			p++;
+		if (*p != '\0') {
+			if (zone_offset(&p, &offset) < 0)
+				return -1;
+			zoned = 1;
+		}
 	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	if ((strict && !zoned) || *p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
 	    mi > 59 || s > 60)
 		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+		offset;
 	return 0;
 }
 
@@ -124,7 +165,7 @@ int cl_time_parse(int64_t *out, const char *text)
 
 	if (text == NULL || *text == '\0')
 		return cl__error(CL_EINVALID, "empty time");
-	if (parse_absolute(out, text) == 0)
+	if (cl__time_parse_absolute(out, text, 0) == 0)
 		return 0;
 	if (cl_parse_duration(&ago, text) == 0) {
 		*out = cl_clock_now() - ago;

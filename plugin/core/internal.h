@@ -31,6 +31,10 @@ void *cl__realloc(void *ptr, size_t size);
  * first). 0, or CL_ENOMEM with the array as it was. CL__GROW is the
  * usual call: CL__GROW(l->items, l->count, l->cap, 16).
  */
+/* An absolute time (clock.c): strict is RFC 3339 as trackers send it,
+ * else also the shorter forms people type. 0, or -1 without a message. */
+int cl__time_parse_absolute(int64_t *out, const char *text, int strict);
+
 int cl__grow(void *arrayp, size_t *cap, size_t count, size_t elem,
 	size_t first);
 #define CL__GROW(array, count, cap, first) \

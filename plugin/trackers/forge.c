@@ -73,108 +73,10 @@ static uint64_t member_number(json_object *obj, const char *key)
 
 /* Time **********************************************************************/
 
-/* Read exactly n digits. */
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-/* Step over c; never past the terminating NUL. */
-static int expect(const char **p, char c)
-{
-	if (**p != c)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The offset after the seconds: Z, or +hh:mm / -hhmm, in seconds east. */
-static int zone_offset(const char **p, int64_t *offset)
-{
-	int sign, h, m;
-
-	if (**p == 'Z' || **p == 'z') {
-		(*p)++;
-		*offset = 0;
-		return 0;
-	}
-	if (**p != '+' && **p != '-')
-		return -1;
-	sign = **p == '-' ? -1 : 1;
-	(*p)++;
-	if (digits(p, 2, &h) < 0)
-		return -1;
-	if (**p == ':')
-		(*p)++;
-	if (digits(p, 2, &m) < 0 || h > 23 || m > 59)
-		return -1;
-	*offset = sign * (int64_t)(h * 3600 + m * 60);
-	return 0;
-}
-
-/* The parse without a message: a bad time in a payload is no error. */
-static int parse_time(int64_t *out, const char *text)
-{
-	const char *p = text;
-	int y, mo, d, h, mi, s;
-	int64_t offset;
-
-	if (p == NULL)
-		return -1;
-	if (digits(&p, 4, &y) < 0 || expect(&p, '-') < 0 ||
-	    digits(&p, 2, &mo) < 0 || expect(&p, '-') < 0 ||
-	    digits(&p, 2, &d) < 0)
-		return -1;
-	if (*p != 'T' && *p != 't' && *p != ' ')
-		return -1;
-	p++;
-	if (digits(&p, 2, &h) < 0 || expect(&p, ':') < 0 ||
-	    digits(&p, 2, &mi) < 0 || expect(&p, ':') < 0 ||
-	    digits(&p, 2, &s) < 0)
-		return -1;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (zone_offset(&p, &offset) < 0 || *p != '\0')
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    s > 60)
-		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-		offset;
-	return 0;
-}
-
 int cl__forge_time(int64_t *out, const char *text)
 {
 	*out = 0;
-	if (parse_time(out, text) < 0) {
+	if (cl__time_parse_absolute(out, text, 1) < 0) {
 		*out = 0;
 		return cl__error(CL_EINVALID, "bad time '%.64s'",
 			text ? text : "");
@@ -187,7 +89,7 @@ static int64_t member_time(json_object *obj, const char *key)
 {
 	int64_t t = 0;
 
-	if (parse_time(&t, cl__json_string(obj, key)) < 0)
+	if (cl__time_parse_absolute(&t, cl__json_string(obj, key), 1) < 0)
 		return 0;
 	return t;
 }
