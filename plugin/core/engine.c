@@ -301,11 +301,12 @@ static char *reopen_text(const char *ticket, const char *owner,
  * into the outbox ("check-close"), so that an event is handled at once
  * and a tracker that is down only delays the answer.
  */
-static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
-	const char *actor, const char *owner, int64_t time, int delivered,
-	const char *source)
+static int on_closed(cl_engine *e, cl_tracker *t, const ticket_memory *known,
+	const char *ticket, const char *actor, const char *owner, int64_t time,
+	int delivered, const char *source)
 {
-	ticket_memory m;
+	ticket_memory own;
+	const ticket_memory *m = known;
 	cl_ticket_state st;
 	cl_verdict v;
 	cl_action what;
@@ -313,9 +314,12 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 	char *text, dedupe[600];
 	int error;
 
-	if ((error = recall(&m, e, ticket)) < 0)
-		return error;
-	if (m.reported_id > m.opened_id || cl__memory_delivered(&m) ||
+	if (m == NULL) {
+		if ((error = recall(&own, e, ticket)) < 0)
+			return error;
+		m = &own;
+	}
+	if (m->reported_id > m->opened_id || cl__memory_delivered(m) ||
 	    delivered > 0) {
 		e->stats.ignored++; /* delivered, or this close was handled */
 		return 0;
@@ -329,7 +333,7 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 		json_object_object_add(d, "time", json_object_new_int64(time));
 		json_object_object_add(d, "source", json_object_new_string(source));
 		snprintf(dedupe, sizeof(dedupe), "check-close:%s:%" PRId64, ticket,
-			(int64_t)m.opened_id);
+			(int64_t)m->opened_id);
 		error = cl__engine_queue(e, t, ticket, "check-close",
 			json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN),
 			dedupe);
@@ -358,12 +362,12 @@ static int on_closed(cl_engine *e, cl_tracker *t, const char *ticket,
 		return 0;
 	/* keyed by the opening the close ended: once per close */
 	snprintf(dedupe, sizeof(dedupe), "reopen:%s:%" PRId64, ticket,
-		(int64_t)m.opened_id);
+		(int64_t)m->opened_id);
 	if ((text = reopen_text(ticket, owner, actor)) == NULL)
 		return CL_ENOMEM;
 	if ((error = cl__engine_queue(e, t, ticket, "reopen", NULL, dedupe)) == 0) {
 		snprintf(dedupe, sizeof(dedupe), "reopen-comment:%s:%" PRId64,
-			ticket, (int64_t)m.opened_id);
+			ticket, (int64_t)m->opened_id);
 		/* the owner's business, not the customer's: a private note
 		 * where the tracker has them */
 		error = cl__engine_queue(e, t, ticket, (cl_tracker_caps(t) &
@@ -478,7 +482,7 @@ static int on_assigned(cl_engine *e, const ticket_memory *m,
 }
 
 /* Every close once (the audit's open/closed state comes from these). */
-static int note_closed(cl_engine *e, const ticket_memory *m,
+static int note_closed(cl_engine *e, ticket_memory *m,
 	const char *ticket, const char *actor, const char *owner, int64_t time,
 	const char *source)
 {
@@ -490,7 +494,8 @@ static int note_closed(cl_engine *e, const ticket_memory *m,
 	json_object_object_add(d, "owner", owner && *owner ?
 		json_object_new_string(owner) : NULL);
 	json_object_object_add(d, "source", json_object_new_string(source));
-	return cl__engine_record(e, CL_EVENT_CLOSED, ticket, actor, time, d);
+	return cl__engine_record_into(e, m, CL_EVENT_CLOSED, ticket, actor, time,
+		d);
 }
 
 /* A ticket the ledger has not seen open (new to closeloop, or reopened
@@ -593,7 +598,7 @@ int cl_engine_event(cl_engine *e, cl_tracker *t, const cl_tevent *ev,
 		if ((error = note_closed(e, &m, ticket, ev->actor, ev->owner,
 				ev->time, source)) < 0)
 			return error;
-		return on_closed(e, t, ticket, ev->actor, ev->owner, ev->time, -1,
+		return on_closed(e, t, &m, ticket, ev->actor, ev->owner, ev->time, -1,
 			source);
 	case CL_TEVENT_ASSIGNED:
 		return on_assigned(e, &m, ticket, ev->actor, ev->owner, ev->time);
@@ -648,7 +653,7 @@ int cl_engine_ticket(cl_engine *e, cl_tracker *t, const cl_ticket *tk,
 	if ((error = note_closed(e, &m, ticket, NULL, tk->owner,
 			tk->updated_at, "sync")) < 0)
 		return error;
-	return on_closed(e, t, ticket, NULL, tk->owner, tk->updated_at,
+	return on_closed(e, t, &m, ticket, NULL, tk->owner, tk->updated_at,
 		tk->delivered, "sync");
 }
 
@@ -731,7 +736,7 @@ static int check_close(cl_engine *e, cl_tracker *t, const cl_outbox_item *a,
 			time = json_object_get_int64(v);
 		json_object_put(root);
 	}
-	return on_closed(e, t, a->ticket, actor, owner, time, delivered,
+	return on_closed(e, t, NULL, a->ticket, actor, owner, time, delivered,
 		source[0] ? source : "webhook");
 }
 
