@@ -34,7 +34,8 @@ CL_EXTERN(int) cl_time_format(char *buf, size_t len, int64_t t);
 
 /*
  * Parse a time as users give it: "2026-11-23", "2026-11-23T09:30:00Z",
- * "2026-11-23 09:30", or relative "7d" / "4h" (that long before now).
+ * "2026-11-23 09:30", "2026-11-23T10:30:00+01:00" (no zone: UTC), or
+ * relative "7d" / "4h" (that long before now).
  */
 CL_EXTERN(int) cl_time_parse(int64_t *out, const char *text);
 
