@@ -127,3 +127,29 @@ need_redmine() {
 	fi
 	eval "$(sh "$rts" env)"
 }
+
+# redmine_project IDENT: a new project IDENT with a developer and a support
+# user (DEV_ID, DEV_LOGIN, DEV_KEY, SUPPORT_*), after need_redmine; then:
+redmine_project() {
+	ident=$1
+	eval "$(sh "$rts" project "$ident")"
+	key=$(cat "$REDMINE_KEY_FILE")
+}
+# api METHOD PATH [JSON]: the Redmine REST API as admin
+api() {
+	curl -sS -X "$1" -H "X-Redmine-API-Key: $key" \
+		-H "Content-Type: application/json" \
+		${3:+--data "$3"} "$REDMINE_URL$2"
+}
+# new_issue SUBJECT [ASSIGNEE_ID]: prints the new issue's id
+new_issue() {
+	api POST /issues.json "{\"issue\":{\"project_id\":\"$ident\",\"tracker_id\":3,\"subject\":\"$1\"${2:+,\"assigned_to_id\":$2}}}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["issue"]["id"])'
+}
+# notes_of ISSUE: its notes, one per line, "private: " or "public: " first
+notes_of() {
+	api GET "/issues/$1.json?include=journals" | python3 -c '
+import json,sys
+for j in json.load(sys.stdin)["issue"]["journals"]:
+    if j.get("notes"): print(("private: " if j.get("private_notes") else "public: ") + j["notes"].replace("\n", " "))'
+}

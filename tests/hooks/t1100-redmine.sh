@@ -9,22 +9,8 @@ need_redmine
 hook_libexec
 
 ident="hooks$(date +%s)$$"
-eval "$(sh "$rts" project "$ident")"
-key=$(cat "$REDMINE_KEY_FILE")
+redmine_project "$ident"
 
-# api METHOD PATH [JSON]: the Redmine REST API as admin
-api() {
-	curl -sS -X "$1" -H "X-Redmine-API-Key: $key" \
-		-H "Content-Type: application/json" \
-		${3:+--data "$3"} "$REDMINE_URL$2"
-}
-# new_issue SUBJECT [ASSIGNEE_ID]: prints the new issue's id
-new_issue() {
-	assign=""
-	[ -n "${2:-}" ] && assign=",\"assigned_to_id\":$2"
-	api POST /issues.json "{\"issue\":{\"project_id\":\"$ident\",\"tracker_id\":3,\"subject\":\"$1\"$assign}}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["issue"]["id"])'
-}
 journal_notes() {
 	api GET "/issues/$1.json?include=journals" |
 		python3 -c 'import json,sys; [print(j.get("notes") or "") for j in json.load(sys.stdin)["issue"]["journals"]]'

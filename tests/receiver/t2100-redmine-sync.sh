@@ -9,31 +9,15 @@
 
 need_redmine
 ident="sync$(date +%s)$$"
-eval "$(sh "$rts" project "$ident")"
-key=$(cat "$REDMINE_KEY_FILE")
+redmine_project "$ident"
 receiver_port=$(free_port)
 trap 'kill $(cat "$TRASH/receiver.pid" 2>/dev/null) 2>/dev/null; rm -rf "$TRASH"' EXIT
 
-api() {
-	curl -sS -X "$1" -H "X-Redmine-API-Key: $key" \
-		-H "Content-Type: application/json" \
-		${3:+--data "$3"} "$REDMINE_URL$2"
-}
-new_issue() {
-	api POST /issues.json "{\"issue\":{\"project_id\":\"$ident\",\"tracker_id\":3,\"subject\":\"$1\",\"assigned_to_id\":$DEV_ID}}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["issue"]["id"])'
-}
 close_issue() {
 	api PUT "/issues/$1.json" "{\"issue\":{\"status_id\":5${2:+,\"notes\":\"$2\"}}}"
 }
 status_of() {
 	api GET "/issues/$1.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["issue"]["status"]["name"])'
-}
-notes_of() {
-	api GET "/issues/$1.json?include=journals" | python3 -c '
-import json,sys
-for j in json.load(sys.stdin)["issue"]["journals"]:
-    if j.get("notes"): print(("private: " if j.get("private_notes") else "public: ") + j["notes"].replace("\n", " "))'
 }
 count() {
 	sqlite3 "$TRASH/ledger.db" "SELECT count(*) FROM events WHERE ticket = 'support:$1' AND type = '$2'"
@@ -64,9 +48,9 @@ write_conf ""
 CLOSELOOP_CONFIG=$TRASH/c.conf
 export CLOSELOOP_CONFIG
 
-silent=$(new_issue "Refund never confirmed")
-noted=$(new_issue "Password reset mail")
-fielded=$(new_issue "Export to CSV")
+silent=$(new_issue "Refund never confirmed" "$DEV_ID")
+noted=$(new_issue "Password reset mail" "$DEV_ID")
+fielded=$(new_issue "Export to CSV" "$DEV_ID")
 close_issue "$silent" >/dev/null
 close_issue "$noted" "Fixed.\\nCustomer-Reply: https://mail.example.com/t/1" >/dev/null
 api PUT "/issues/$fielded.json" "{\"issue\":{\"status_id\":5,\"custom_fields\":[{\"id\":$REDMINE_REPLY_FIELD_ID,\"value\":\"https://mail.example.com/t/2\"}]}}" >/dev/null
@@ -107,7 +91,7 @@ test_expect_success 'closed again without a reply: reopened again' '
 	test "$(count $silent ticket.reopened)" = 2
 '
 test_expect_success 'warn mode records the close and leaves the issue alone' '
-	warned=$(new_issue "Wrong invoice address") &&
+	warned=$(new_issue "Wrong invoice address" "$DEV_ID") &&
 	close_issue "$warned" >/dev/null &&
 	write_conf "[rule \"reply-before-close\"]
 	mode = warn" &&
@@ -125,7 +109,7 @@ test_expect_success 'bad arguments: exit 2, named' '
 '
 test_expect_success 'closeloopd syncs on its timer and reopens an issue closed in Redmine' '
 	start_receiver &&
-	late=$(new_issue "Shipping label missing") &&
+	late=$(new_issue "Shipping label missing" "$DEV_ID") &&
 	close_issue "$late" >/dev/null &&
 	wait_for 30 status_is_now $late "In Progress" &&
 	wait_for 10 count_is $late ticket.reopened 1 &&

@@ -10,29 +10,12 @@
 
 need_redmine
 ident="remind$(date +%s)$$"
-eval "$(sh "$rts" project "$ident")"
-key=$(cat "$REDMINE_KEY_FILE")
+redmine_project "$ident"
 receiver_port=$(free_port)
 trap 'kill $(cat "$TRASH/receiver.pid" 2>/dev/null) 2>/dev/null; rm -rf "$TRASH"' EXIT
 
-api() {
-	curl -sS -X "$1" -H "X-Redmine-API-Key: $key" \
-		-H "Content-Type: application/json" \
-		${3:+--data "$3"} "$REDMINE_URL$2"
-}
-# new_issue SUBJECT [ASSIGNEE-ID]
-new_issue() {
-	api POST /issues.json "{\"issue\":{\"project_id\":\"$ident\",\"tracker_id\":3,\"subject\":\"$1\"${2:+,\"assigned_to_id\":$2}}}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["issue"]["id"])'
-}
 resolve_issue() {
 	api PUT "/issues/$1.json" '{"issue":{"status_id":3}}'
-}
-notes_of() {
-	api GET "/issues/$1.json?include=journals" | python3 -c '
-import json,sys
-for j in json.load(sys.stdin)["issue"]["journals"]:
-    if j.get("notes"): print(("private: " if j.get("private_notes") else "public: ") + j["notes"].replace("\n", " "))'
 }
 reminder_notes() {
 	notes_of "$1" | grep -c "closeloop reminder"
