@@ -79,23 +79,32 @@ static void gauge(FILE *f, const char *name, const char *help, int64_t value)
 		name, help, name, name, value);
 }
 
-char *metrics_render(metrics *m)
+/*
+ * The depths are counted when Prometheus asks, not kept current by the
+ * worker: a count walks the pending rows, and during a flood of webhooks
+ * (tens of thousands pending) counting after every round of the worker
+ * held the store for milliseconds at a time, in front of the committer.
+ * A scrape every few seconds costs nothing by comparison.
+ */
+char *metrics_render(metrics *m, cl_store *store)
 {
 	static const int64_t bounds[] = CL_ENGINE_LATENCY_BUCKETS;
 	cl_engine_stats e;
-	int64_t outbox, failed, deliveries;
+	int64_t outbox = 0, failed = 0, deliveries = 0;
+	int queues_ok;
 	char *text = NULL;
 	size_t len = 0, i;
 	int r;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f;
 
-	if (f == NULL)
+	queues_ok = cl_store_outbox_count(store, &outbox, &failed) == 0 &&
+		cl_store_delivery_pending(store, &deliveries) == 0;
+	if (!queues_ok)
+		atomic_fetch_add(&m->store_errors, 1);
+	if ((f = open_memstream(&text, &len)) == NULL)
 		return NULL;
 	pthread_mutex_lock(&m->lock);
 	e = m->engine;
-	outbox = m->outbox_pending;
-	failed = m->outbox_failed;
-	deliveries = m->deliveries_pending;
 	pthread_mutex_unlock(&m->lock);
 
 	fputs("# HELP closeloop_webhook_deliveries_total Webhook deliveries "
@@ -129,12 +138,16 @@ char *metrics_render(metrics *m)
 		"closeloop_decisions_total{decision=\"ignored\"} %" PRIu64 "\n",
 		e.closed_without_reply, e.replies, e.handoffs, e.acknowledged,
 		e.work_done, e.ignored);
-	gauge(f, "closeloop_outbox_depth",
-		"Tracker actions waiting in the outbox.", outbox);
-	gauge(f, "closeloop_outbox_failed",
-		"Tracker actions given up after too many attempts.", failed);
-	gauge(f, "closeloop_deliveries_pending",
-		"Stored webhook deliveries not processed yet.", deliveries);
+	/* a store that does not answer leaves the depths out rather than
+	 * report a made-up zero (closeloop_store_errors_total counts it) */
+	if (queues_ok) {
+		gauge(f, "closeloop_outbox_depth",
+			"Tracker actions waiting in the outbox.", outbox);
+		gauge(f, "closeloop_outbox_failed",
+			"Tracker actions given up after too many attempts.", failed);
+		gauge(f, "closeloop_deliveries_pending",
+			"Stored webhook deliveries not processed yet.", deliveries);
+	}
 	fputs("# HELP closeloop_tracker_call_duration_seconds Time of calls to "
 		"trackers.\n"
 		"# TYPE closeloop_tracker_call_duration_seconds histogram\n", f);

@@ -47,7 +47,6 @@ typedef struct {
 	/* the worker's engine stats, copied under lock after each round */
 	pthread_mutex_t lock;
 	cl_engine_stats engine;
-	int64_t outbox_pending, outbox_failed, deliveries_pending;
 } metrics;
 
 /* One webhook waiting for the committer; the connection is suspended. */
@@ -146,8 +145,9 @@ void metrics_free(metrics *m);
 /* The slot of tracker name, added when new (under m->lock). */
 size_t metrics_slot(metrics *m, const char *name);
 void metrics_count(metrics *m, size_t slot, webhook_result result);
-/* The Prometheus text exposition; free with free(). */
-char *metrics_render(metrics *m);
+/* The Prometheus text exposition, the queue depths read from store at
+ * the scrape; free with free(). */
+char *metrics_render(metrics *m, cl_store *store);
 
 /* api.c: /v1 replies and tickets; status and a JSON body to send. */
 int api_reply(receiver *r, generation *g, const char *auth,

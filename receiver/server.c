@@ -328,7 +328,7 @@ static enum MHD_Result finish(receiver *r, request *q,
 	case ROUTE_HEALTHZ:
 		return healthz(r, c);
 	case ROUTE_METRICS:
-		return send_text(c, MHD_HTTP_OK, metrics_render(&r->m),
+		return send_text(c, MHD_HTTP_OK, metrics_render(&r->m, r->api_store),
 			"text/plain; version=0.0.4");
 	case ROUTE_REPLIES:
 		if (q->too_big)

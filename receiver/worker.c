@@ -111,18 +111,14 @@ static int give_way(worker *w)
 	return 1;
 }
 
+/* The engine's counters for /metrics (the queue depths are counted at
+ * the scrape, see metrics.c). */
 static void publish(worker *w)
 {
 	metrics *m = &w->r->m;
-	int64_t pending = 0, failed = 0, deliveries = 0;
 
-	cl_store_outbox_count(w->store, &pending, &failed);
-	cl_store_delivery_pending(w->store, &deliveries);
 	pthread_mutex_lock(&m->lock);
 	cl_engine_stats_get(w->engine, &m->engine);
-	m->outbox_pending = pending;
-	m->outbox_failed = failed;
-	m->deliveries_pending = deliveries;
 	pthread_mutex_unlock(&m->lock);
 }
 

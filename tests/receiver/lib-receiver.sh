@@ -92,6 +92,11 @@ r = json.load(sys.stdin)
 sys.exit(0 if ($1) else 1)"
 }
 
+# metric_matches REGEX: a line of /metrics matches (grep -E).
+metric_matches() {
+	curl -sf "$RECEIVER/metrics" | grep -Eq "$1"
+}
+
 # ledger SQL: run SQL against the receiver's store.
 ledger() {
 	sqlite3 "$TRASH/ledger.db" "$1"

@@ -146,6 +146,7 @@ test_expect_success 'a tracker outage delays the reopen and loses nothing (Retry
 	standin /_outage "{\"count\": 8, \"status\": 503, \"retry_after\": 1}" >/dev/null &&
 	make_payload issues closed acme/web 9 --state closed --assignee dana >close9.json &&
 	hook gh issues close9.json && status_is 202 &&
+	wait_for 20 metric_matches "^closeloop_outbox_depth [1-9]" &&
 	wait_for 40 requests_match "any(x[\"method\"] == \"PATCH\" and x[\"path\"] == \"/repos/acme/web/issues/9\" for x in r)" &&
 	wait_for 20 requests_match "[x[\"method\"] for x in r if x[\"path\"] == \"/repos/acme/web/issues/9/comments\"].count(\"POST\") == 1" &&
 	curl -sf "$RECEIVER/metrics" >m.txt &&
