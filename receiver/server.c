@@ -2,9 +2,9 @@
  * server.c: closeloopd's HTTP side, on libmicrohttpd. A webhook is read
  * whole (up to maxBodySize), verified and parsed at once, so that a bad
  * signature or a malformed payload is told to the sender; a good one is
- * handed to the committer and its connection suspended until the delivery
- * is on disk, then answered 202. Nothing a sender was told was accepted
- * can be lost.
+ * handed to the committer, as the tracker event it parsed into, and its
+ * connection suspended until that is on disk, then answered 202. Nothing
+ * a sender was told was accepted can be lost.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,8 +20,6 @@
 
 /* /v1 bodies are small JSON objects. */
 #define API_MAX_BODY (64 * 1024)
-/* Headers kept with a delivery (for the worker's parse), in bytes. */
-#define MAX_KEPT_HEADERS (16 * 1024)
 
 typedef enum {
 	ROUTE_NONE = 0,
@@ -42,7 +40,7 @@ typedef struct {
 	int suspended;
 	pending_delivery pd;
 	char id[CL_DELIVERY_ID_MAX];
-	char *kept;                 /* "Name: value\n" lines for the worker */
+	char *tevent;               /* the parsed event, stored (JSON) */
 } request;
 
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned int status,
@@ -115,29 +113,6 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-/* The headers a parse may need again, without credentials. */
-static char *keep_headers(const header_list *h)
-{
-	size_t i, len = 0;
-	char *out, *p;
-
-	for (i = 0; i < h->n; i++)
-		len += strlen(h->items[i].name) + strlen(h->items[i].value) + 3;
-	if (len > MAX_KEPT_HEADERS || (out = malloc(len + 1)) == NULL)
-		return NULL;
-	p = out;
-	for (i = 0; i < h->n; i++) {
-		const char *n = h->items[i].name;
-
-		if (strcasecmp(n, "Authorization") == 0 ||
-		    strcasecmp(n, "Cookie") == 0)
-			continue;
-		p += sprintf(p, "%s: %s\n", n, h->items[i].value);
-	}
-	*p = '\0';
-	return out;
-}
-
 /* Webhooks */
 
 static enum MHD_Result hook_reject(receiver *r, request *q,
@@ -183,12 +158,14 @@ static enum MHD_Result hook_finish(receiver *r, request *q,
 	if (error < 0)
 		snprintf(why, sizeof(why), "%s", cl_error_last()->message);
 	pthread_mutex_unlock(&r->trackers_lock);
-	if (error == 0 && ev.kind != CL_TEVENT_IGNORED &&
-	    (q->kept = keep_headers(&h)) == NULL) {
-		error = CL_ENOMEM;
-		snprintf(why, sizeof(why), "the headers are too large");
-	}
 	free(h.items);
+	/* what is stored is what was parsed, not the payload: see tevent_json.c */
+	if (error == 0 && ev.kind != CL_TEVENT_IGNORED &&
+	    (error = cl_tevent_to_json(&ev, &q->tevent)) < 0) {
+		cl_tevent_clear(&ev);
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			cl_error_last()->message);
+	}
 	if (error < 0) {
 		cl_tevent_clear(&ev);
 		return hook_reject(r, q, c, error == CL_EAUTH ?
@@ -212,9 +189,11 @@ static enum MHD_Result hook_finish(receiver *r, request *q,
 	memset(&q->pd, 0, sizeof(q->pd));
 	q->pd.d.tracker = cl_tracker_name(t);
 	q->pd.d.id = q->id;
-	q->pd.d.event = q->kept;
-	q->pd.d.body = hook.body;
-	q->pd.d.body_len = q->len;
+	q->pd.d.tevent = q->tevent;
+	/* a suspended request holds the small event, not the payload */
+	free(q->body);
+	q->body = NULL;
+	q->len = q->cap = 0;
 	q->pd.connection = c;
 	q->suspended = 1;
 	MHD_suspend_connection(c);
@@ -423,7 +402,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	atomic_fetch_sub(&((receiver *)cls)->in_flight, 1);
 	free(q->body);
-	free(q->kept);
+	free(q->tevent);
 	free(q);
 	*con_cls = NULL;
 }

@@ -27,7 +27,7 @@
 /* Longest sleep: the outbox's next due action is found by polling. */
 #define IDLE_WAIT_MS 1000
 
-/* The headers server.c kept with the delivery ("Name: value" lines),
+/* The headers an earlier closeloopd kept with a delivery ("Name: value" lines),
  * split in place into list; at most max. */
 static size_t split_headers(cl_header *list, size_t max, char *kept)
 {
@@ -69,14 +69,20 @@ static int handle(worker *w, cl_tracker *const *trackers, size_t n,
 	if (t == NULL)
 		return cl_store_delivery_failed(w->store, d->tracker, d->id,
 			"the tracker is no longer in the configuration");
-	if ((kept = strdup(d->event ? d->event : "")) == NULL)
-		return CL_ENOMEM;
-	hook.headers = headers;
-	hook.n_headers = split_headers(headers, MAX_HEADERS, kept);
-	hook.body = d->body;
-	hook.body_len = d->body_len;
-	cl_tevent_init(&ev);
-	error = cl_tracker_webhook_parse(t, &hook, &ev);
+	if (d->tevent != NULL) {
+		kept = NULL;
+		error = cl_tevent_from_json(&ev, d->tevent, strlen(d->tevent));
+	} else {
+		/* stored with its payload by an earlier closeloopd (schema 2) */
+		if ((kept = strdup(d->event ? d->event : "")) == NULL)
+			return CL_ENOMEM;
+		hook.headers = headers;
+		hook.n_headers = split_headers(headers, MAX_HEADERS, kept);
+		hook.body = d->body;
+		hook.body_len = d->body_len;
+		cl_tevent_init(&ev);
+		error = cl_tracker_webhook_parse(t, &hook, &ev);
+	}
 	if (error == 0)
 		error = cl_engine_event(w->engine, t, &ev, "webhook",
 			cl_http_now_ms() + CALL_TIMEOUT_MS);

@@ -375,7 +375,7 @@ static int check_delivery(const cl_delivery *d, size_t i)
 	if (d->body_len > CL_DELIVERY_MAX_BODY)
 		return cl__error(CL_EINVALID, "%s body is longer than %d bytes",
 			owner, CL_DELIVERY_MAX_BODY);
-	return 0;
+	return check_text(owner, "tevent", d->tevent, CL_DELIVERY_MAX_BODY, 0);
 }
 
 static int check_outbox_item(const cl_outbox_item *a)
@@ -538,6 +538,7 @@ void cl_delivery_free(cl_delivery *d)
 	free((char *)d->id);
 	free((char *)d->event);
 	free((char *)d->body);
+	free((char *)d->tevent);
 	free(d);
 }
 
@@ -573,6 +574,7 @@ int cl_delivery_dup(cl_delivery **out, const cl_delivery *src)
 	d->tracker = dup_or_null(src->tracker, &failed);
 	d->id = dup_or_null(src->id, &failed);
 	d->event = dup_or_null(src->event, &failed);
+	d->tevent = dup_or_null(src->tevent, &failed);
 	/* A NUL after the bytes lets JSON parsers take the body as a
 	 * string; body_len stays the true length (bodies may hold NULs). */
 	body = src->body_len < SIZE_MAX ? cl__malloc(src->body_len + 1) : NULL;

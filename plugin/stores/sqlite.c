@@ -141,9 +141,18 @@ static const char schema_v2[] =
 
 	"ALTER TABLE cursors ADD COLUMN updated INTEGER;";
 
+/*
+ * Version 3: the tracker event the receiver parsed when it accepted a
+ * delivery (JSON, cl_tevent_to_json), stored instead of the sender's
+ * payload. Rows from before keep their body and are parsed from it.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE deliveries ADD COLUMN tevent TEXT;";
+
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -744,11 +753,11 @@ static const char *const queue_sql[Q_COUNT] = {
 
 	[Q_DELIVERY_PUT] =
 		"INSERT INTO deliveries (tracker, delivery_id, received, event,"
-		" body) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" body, tevent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 		" ON CONFLICT (tracker, delivery_id) DO NOTHING",
 	[Q_DELIVERY_NEXT] =
 		"SELECT seq, tracker, delivery_id, event, body, received,"
-		" attempts FROM deliveries"
+		" attempts, tevent FROM deliveries"
 		" WHERE state = 'pending' AND" CLAIM_FREE
 		" ORDER BY received, seq LIMIT 1",
 	[Q_DELIVERY_CLAIM] =
@@ -936,6 +945,7 @@ static int sqlite_store__delivery_put(cl_store_backend *backend,
 		 * pointer would bind SQL NULL, so an empty body binds "". */
 		sqlite3_bind_blob64(stmt, 5, d[i].body_len ? d[i].body : "",
 			d[i].body_len, SQLITE_STATIC);
+		bind_text_at(stmt, 6, d[i].tevent);
 		error = sqlite_store__write(s, stmt, what, &inserted);
 		/* DO NOTHING on a conflict: already stored, by an earlier
 		 * batch or earlier in this one. */
@@ -978,6 +988,7 @@ static int read_delivery(sqlite3_stmt *stmt, cl_delivery **out)
 	d.received = sqlite3_column_int64(stmt, 5);
 	/* The claim about to be written counts this hand-out. */
 	d.attempts = sqlite3_column_int(stmt, 6) + 1;
+	d.tevent = column_text(stmt, 7);
 	if (d.body == NULL)
 		d.body_len = 0;
 	return cl_delivery_dup(out, &d);

@@ -24,7 +24,7 @@ test_expect_success 'a valid configuration passes' '
 	write_good &&
 	closeloop --config good.conf doctor >out 2>err &&
 	contains out "configuration: ok" &&
-	contains out "store: sqlite $TRASH/ledger.db, schema 2: ok" &&
+	contains out "store: sqlite $TRASH/ledger.db, schema 3: ok" &&
 	contains out "tracker support: redmine at http://127.0.0.1:3000" &&
 	test -f ledger.db && ! test -s err
 '

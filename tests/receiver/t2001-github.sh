@@ -197,6 +197,25 @@ test_expect_success 'SIGKILL right after the acknowledgement loses nothing' '
 	start_receiver &&
 	wait_for 40 requests_match "any(x[\"method\"] == \"PATCH\" and x[\"path\"] == \"/repos/acme/web/issues/11\" for x in r)"
 '
+test_expect_success 'a delivery is stored as the event parsed from it, without the payload' '
+	test "$(ledger "SELECT count(*) FROM deliveries WHERE length(body) > 0 OR tevent IS NULL")" = 0 &&
+	ledger "SELECT tevent FROM deliveries WHERE tevent LIKE '\''%\"number\":11,%'\''" >t11.json &&
+	grep -q "\"kind\":\"closed\"" t11.json &&
+	grep -q "\"project\":\"acme/web\"" t11.json &&
+	test $(wc -c <t11.json) -lt 400
+'
+test_expect_success 'a delivery stored with its payload by an earlier closeloopd is processed' '
+	standin /_seed "{\"repo\":\"acme/web\",\"number\":12,\"state\":\"closed\",\"assignees\":[\"dana\"]}" >/dev/null &&
+	make_payload issues closed acme/web 12 --state closed --assignee dana >close12.json &&
+	stop_receiver TERM &&
+	ledger "INSERT INTO deliveries (tracker, delivery_id, received, event, body)
+		VALUES ('\''gh'\'', '\''old-12'\'', strftime('\''%s'\'', '\''now'\''),
+		'\''X-GitHub-Event: issues'\'' || char(10) || '\''X-GitHub-Delivery: old-12'\'' || char(10),
+		readfile('\''close12.json'\''))" &&
+	start_receiver &&
+	wait_for 40 requests_match "any(x[\"method\"] == \"PATCH\" and x[\"path\"] == \"/repos/acme/web/issues/12\" for x in r)" &&
+	wait_for 20 ledger_is "SELECT state FROM deliveries WHERE delivery_id = '\''old-12'\''" done
+'
 test_expect_success 'SIGHUP rereads the configuration; a broken one is refused and the old one kept' '
 	write_conf "" && kill -HUP "$(receiver_pid)" &&
 	wait_for 10 grep -q "configuration reloaded" "$TRASH/closeloopd.log" &&

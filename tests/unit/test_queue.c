@@ -369,6 +369,40 @@ START_TEST(test_next_order_and_fields)
 }
 END_TEST
 
+/* What the receiver stores: the parsed event, no payload. */
+START_TEST(test_tevent_kept)
+{
+	cl_store *store = open_store();
+	cl_delivery in = delivery("support", "parsed", 0, NULL), *d = NULL;
+	static const char tevent[] = "{\"v\":1,\"kind\":\"closed\"}";
+	int dup = -1;
+
+	in.event = NULL;
+	in.tevent = tevent;
+	ck_assert_int_eq(cl_store_delivery_put(store, &in, 1, &dup), 0);
+	ck_assert_int_eq(dup, 0);
+	ck_assert_int_eq(put_one(store, "payload", 0, "{}"), 0);
+	ck_assert_int_eq(cl_store_delivery_next(store, &d), 0);
+	ck_assert_str_eq(d->id, "parsed");
+	ck_assert_str_eq(d->tevent, tevent);
+	ck_assert_ptr_null(d->event);
+	ck_assert_uint_eq(d->body_len, 0);
+	ck_assert_str_eq(d->body, "");
+	cl_delivery_free(d);
+	ck_assert_int_eq(cl_store_delivery_next(store, &d), 0);
+	ck_assert_str_eq(d->id, "payload");
+	ck_assert_ptr_null(d->tevent);
+	ck_assert_str_eq(d->body, "{}");
+	cl_delivery_free(d);
+	/* the bytes on disk: the event, and no payload */
+	ck_assert_str_eq(raw_query("SELECT length(body) FROM deliveries"
+		" WHERE delivery_id = 'parsed'"), "0");
+	ck_assert_str_eq(raw_query("SELECT tevent FROM deliveries"
+		" WHERE delivery_id = 'parsed'"), tevent);
+	cl_store_free(store);
+}
+END_TEST
+
 START_TEST(test_done_failed)
 {
 	cl_store *store = open_store();
@@ -990,8 +1024,9 @@ START_TEST(test_migrate_v1)
 
 	store = open_store();
 	ck_assert_int_eq(cl_store_schema_version(store, &version), 0);
-	ck_assert_int_eq(version, 2);
-	ck_assert_str_eq(raw_query("PRAGMA user_version"), "2");
+	ck_assert_int_eq(version, CL_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(version, 3);
+	ck_assert_str_eq(raw_query("PRAGMA user_version"), "3");
 
 	/* The ledger is whole, and still append-only. */
 	ck_assert_int_eq(cl_store_foreach(store, NULL, count_event, seen), 0);
@@ -1006,6 +1041,8 @@ START_TEST(test_migrate_v1)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d->id, "zz");
 	ck_assert_str_eq(d->body, "{}");
+	/* stored with its payload: the worker parses that */
+	ck_assert_ptr_null(d->tevent);
 	ck_assert_int_eq(d->received, 50);
 	ck_assert_int_eq(d->attempts, 1);
 	cl_delivery_free(d);
@@ -1038,7 +1075,7 @@ START_TEST(test_migrate_v1)
 	store = open_store();
 	ck_assert_int_eq(pending(store), 3);
 	cl_store_free(store);
-	ck_assert_str_eq(raw_query("PRAGMA user_version"), "2");
+	ck_assert_str_eq(raw_query("PRAGMA user_version"), "3");
 }
 END_TEST
 
@@ -1368,6 +1405,7 @@ static Suite *queue_suite(void)
 	tcase_add_test(deliveries, test_put_batch_dups);
 	tcase_add_test(deliveries, test_put_batch_atomic);
 	tcase_add_test(deliveries, test_next_order_and_fields);
+	tcase_add_test(deliveries, test_tevent_kept);
 	tcase_add_test(deliveries, test_done_failed);
 	tcase_add_test(deliveries, test_big_body);
 

@@ -246,6 +246,10 @@ START_TEST(test_schema_tables)
 	raw_query("SELECT count(*) FROM pragma_table_info('cursors')"
 		" WHERE name = 'updated'", count, sizeof(count));
 	ck_assert_str_eq(count, "1");
+	/* Version 3: the parsed event of a delivery. */
+	raw_query("SELECT count(*) FROM pragma_table_info('deliveries')"
+		" WHERE name = 'tevent'", count, sizeof(count));
+	ck_assert_str_eq(count, "1");
 	raw_query("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 		" AND name IN ('deliveries_state', 'outbox_due')",
 		count, sizeof(count));
@@ -1027,7 +1031,7 @@ START_TEST(test_fake_without_queues)
 	fake_counts counts;
 	fake_backend *f;
 	cl_store *store = NULL;
-	cl_delivery d = { "support", "d1", NULL, "{}", 2, 0, 0 };
+	cl_delivery d = { "support", "d1", NULL, "{}", 2, 0, 0, NULL };
 	cl_delivery *got = (cl_delivery *)&got;
 	cl_outbox_item a = { 0, "support", "support:1", "reopen", NULL, NULL,
 		0, 0, NULL };
@@ -1088,8 +1092,8 @@ START_TEST(test_fake_queue_calls)
 	fake_backend *f;
 	cl_store *store = NULL;
 	cl_delivery d[2] = {
-		{ "support", "d1", NULL, "{}", 2, 0, 0 },
-		{ "support", "d2", "push", NULL, 0, 5, 0 },
+		{ "support", "d1", NULL, "{}", 2, 0, 0, NULL },
+		{ "support", "d2", "push", NULL, 0, 5, 0, NULL },
 	};
 	cl_outbox_item *items = NULL;
 	size_t n = 0;

@@ -84,7 +84,7 @@ CL_EXTERN(const char *) cl_store_backend_name(const cl_store *store);
 CL_EXTERN(void) cl_store_free(cl_store *store);
 
 /* The schema version this library writes. */
-#define CL_STORE_SCHEMA_VERSION 2
+#define CL_STORE_SCHEMA_VERSION 3
 
 #ifdef __cplusplus
 }

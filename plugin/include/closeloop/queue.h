@@ -47,6 +47,11 @@ typedef struct {
 	size_t body_len;          /* at most CL_DELIVERY_MAX_BODY */
 	int64_t received;         /* Unix seconds; 0 on put means now */
 	int attempts;             /* times handed out, this one included */
+	/* The tracker event parsed when it was accepted (cl_tevent_to_json);
+	 * NULL when only the body was stored. The receiver stores this and
+	 * no body; deliveries stored before schema version 3 have a body.
+	 * At most CL_DELIVERY_MAX_BODY bytes. */
+	const char *tevent;
 } cl_delivery;
 
 /*

@@ -68,6 +68,18 @@ typedef struct {
 CL_EXTERN(void) cl_tevent_init(cl_tevent *ev);
 CL_EXTERN(void) cl_tevent_clear(cl_tevent *ev);
 
+/*
+ * ev as a small JSON object (a new string in *out; free with free()), and
+ * back. The receiver stores this, not the sender's payload, for a webhook
+ * it accepted. Reading initialises ev (cl_tevent_clear it after), refuses
+ * text of another version or with a missing or mistyped field (CL_EINVALID,
+ * naming it), and leaves ev cleared on an error. An IGNORED event reads
+ * back with a generic reason: the reason is not kept.
+ */
+CL_EXTERN(int) cl_tevent_to_json(const cl_tevent *ev, char **out);
+CL_EXTERN(int) cl_tevent_from_json(cl_tevent *ev, const char *json,
+	size_t len);
+
 #ifdef __cplusplus
 }
 #endif
