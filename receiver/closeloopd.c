@@ -273,7 +273,6 @@ int main(int argc, char **argv)
 	}
 	cl_log_set(verbose ? CL_LOG_DEBUG : CL_LOG_INFO, log_to_stderr, NULL);
 	metrics_init(&r.m);
-	pthread_mutex_init(&r.trackers_lock, NULL);
 	pthread_mutex_init(&r.api_lock, NULL);
 	if ((g = generation_load(&r)) == NULL) {
 		status = CL_EXIT_USAGE;
@@ -342,7 +341,6 @@ out:
 		g = older;
 	}
 	pthread_mutex_destroy(&r.api_lock);
-	pthread_mutex_destroy(&r.trackers_lock);
 	metrics_free(&r.m);
 	return status;
 }

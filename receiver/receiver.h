@@ -105,7 +105,6 @@ struct generation {
 struct receiver {
 	const char *config_path;           /* --config, or NULL */
 	_Atomic(generation *) gen;         /* the current one */
-	pthread_mutex_t trackers_lock;     /* verify/parse share the handles */
 	void *daemon;                      /* struct MHD_Daemon * */
 	committer commit;
 	worker work;

@@ -77,6 +77,9 @@ struct cl_tracker_backend {
 	 * make sure it took: some trackers answer success and ignore it. */
 	int (*reopen)(cl_tracker_backend *backend, cl_http *http,
 		const cl_ref *ref, int64_t deadline_ms);
+	/* The three webhook calls are made from several threads at once on
+	 * one backend (the receiver's HTTP threads): they may read the
+	 * backend's configuration, and change nothing in it. */
 	/* Is the webhook authentic? 0, or CL_EAUTH (message says what is
 	 * missing or wrong). Compare in constant time, over the raw body. */
 	int (*webhook_verify)(cl_tracker_backend *backend, const cl_webhook *hook,
