@@ -216,6 +216,14 @@ static void *worker_main(void *arg)
 		int64_t wait_ms;
 		cl_delivery *d = NULL;
 
+		/* A delivery's processing is redone when its record is lost
+		 * (it stays pending), so it need not wait for the disk: the
+		 * committer's next fsync, or a checkpoint, makes it durable.
+		 * Waiting held the store, in front of the committer, for three
+		 * fsyncs per delivery (p99 9-12 ms -> 6-8 ms at 2 cores). What
+		 * follows a tracker call (the outbox) is synced as before: a
+		 * lost record there would repeat the call. */
+		cl_store_defer_sync(1);
 		while (done < DELIVERIES_PER_ROUND && give_way(w) &&
 		       cl_store_delivery_next(w->store, &d) == 0 && d != NULL) {
 			handle(w, trackers, n, d);
@@ -223,6 +231,7 @@ static void *worker_main(void *arg)
 			d = NULL;
 			done++;
 		}
+		cl_store_defer_sync(0);
 		if (cl_engine_flush(w->engine, trackers, n, &sent,
 				cl_http_now_ms() + CALL_TIMEOUT_MS) < 0)
 			cl_log(CL_LOG_WARNING, "outbox: %s",

@@ -24,12 +24,40 @@
 struct cl_store {
 	cl_store_backend *backend; /* owned */
 	pthread_mutex_t lock;
+	int deferred;              /* the backend's sync mode now */
 };
+
+/* What the calling thread asked for (cl_store_defer_sync). */
+static _Thread_local int defer_sync;
+
+void cl_store_defer_sync(int on)
+{
+	defer_sync = on != 0;
+}
+
+/*
+ * The handle is shared, the choice is the thread's: each call first puts
+ * the backend in the calling thread's mode. A failure to go back to
+ * durable commits fails the call rather than let it commit undurably.
+ */
+static int sync_mode(cl_store *store)
+{
+	int error;
+
+	if (store->deferred == defer_sync || store->backend->set_sync == NULL)
+		return 0;
+	if ((error = store->backend->set_sync(store->backend, defer_sync)) < 0)
+		return error;
+	store->deferred = defer_sync;
+	return 0;
+}
 
 #define STORE_CALL(store, call) do { \
 		int r__; \
 		pthread_mutex_lock(&(store)->lock); \
-		r__ = (call); \
+		r__ = sync_mode(store); \
+		if (r__ == 0) \
+			r__ = (call); \
 		pthread_mutex_unlock(&(store)->lock); \
 		return r__; \
 	} while (0)
@@ -136,6 +164,7 @@ int cl_store_new(cl_store **out, cl_store_backend *backend)
 		return CL_ENOMEM;
 	}
 	store->backend = backend;
+	store->deferred = 0;
 	{
 		pthread_mutexattr_t attr;
 

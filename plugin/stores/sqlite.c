@@ -1416,6 +1416,19 @@ static int sqlite_store__configure(sqlite_store *s)
 		"cannot open");
 }
 
+/*
+ * In WAL mode NORMAL commits write the log without syncing it; a FULL
+ * commit's sync then covers them too, and a checkpoint syncs the log
+ * before it copies. The log is replayed up to its first torn frame, so
+ * what a crash loses is a suffix.
+ */
+static int sqlite_store__set_sync(cl_store_backend *backend, int deferred)
+{
+	return sqlite_store__run((sqlite_store *)backend, deferred ?
+		"PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+		"cannot set how commits are synced in");
+}
+
 int cl_store_backend_sqlite(cl_store_backend **out, const char *path)
 {
 	sqlite_store *s;
@@ -1449,6 +1462,7 @@ int cl_store_backend_sqlite(cl_store_backend **out, const char *path)
 	s->parent.outbox_count = sqlite_store__outbox_count;
 	s->parent.cursor_get = sqlite_store__cursor_get;
 	s->parent.cursor_set = sqlite_store__cursor_set;
+	s->parent.set_sync = sqlite_store__set_sync;
 	s->parent.free = sqlite_store__free;
 
 	s->path = cl__strdup(path);

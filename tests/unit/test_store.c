@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -796,6 +797,8 @@ END_TEST
 typedef struct {
 	int migrate, append, foreach, version, free;
 	int delivery_put, outbox_due;
+	int set_sync, deferred, set_sync_error;
+	char modes[16];          /* per append: 'd' deferred, 's' synced */
 	int64_t now;
 	size_t n;
 	int64_t due;
@@ -825,6 +828,9 @@ static int fake__append(cl_store_backend *backend, cl_event *event,
 {
 	fake_backend *f = (fake_backend *)backend;
 
+	if (f->counts->append < (int)sizeof(f->counts->modes) - 1)
+		f->counts->modes[f->counts->append] =
+			f->counts->deferred ? 'd' : 's';
 	f->counts->append++;
 	f->counts->now = now;
 	event->id = f->counts->append;
@@ -877,6 +883,17 @@ static int fake__outbox_due(cl_store_backend *backend, int64_t due,
 	f->counts->due = due;
 	f->counts->n = max;
 	return cl_outbox_items_add(out, n, &a);
+}
+
+static int fake__set_sync(cl_store_backend *backend, int deferred)
+{
+	fake_backend *f = (fake_backend *)backend;
+
+	f->counts->set_sync++;
+	if (f->counts->set_sync_error < 0)
+		return f->counts->set_sync_error;
+	f->counts->deferred = deferred;
+	return 0;
 }
 
 static void fake__free(cl_store_backend *backend)
@@ -954,6 +971,79 @@ START_TEST(test_fake_calls_through_struct)
 	cl_store_free(store);
 	ck_assert_int_eq(counts.free, 1);
 	ck_assert_int_eq(counts.migrate, 1);
+}
+END_TEST
+
+static void *append_deferred(void *arg)
+{
+	cl_event ev = { 0, 0, "work.done", NULL, NULL, NULL, NULL };
+
+	cl_store_defer_sync(1);
+	if (cl_store_append(arg, &ev) < 0 || cl_store_append(arg, &ev) < 0)
+		return arg;
+	return NULL;
+}
+
+/* The sync mode is the calling thread's, on a handle threads share. */
+START_TEST(test_defer_sync_per_thread)
+{
+	fake_counts counts;
+	fake_backend *f;
+	cl_store *store = NULL;
+	cl_event ev = { 0, 0, "work.done", NULL, NULL, NULL, NULL };
+	pthread_t t;
+	void *failed = &t;
+
+	memset(&counts, 0, sizeof(counts));
+	f = fake_new(&counts);
+	f->parent.set_sync = fake__set_sync;
+	ck_assert_int_eq(cl_store_new(&store, &f->parent), 0);
+	/* the default waits for the disk, and costs no call */
+	ck_assert_int_eq(cl_store_append(store, &ev), 0);
+	ck_assert_int_eq(counts.set_sync, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, append_deferred, store), 0);
+	ck_assert_int_eq(pthread_join(t, &failed), 0);
+	ck_assert_ptr_null(failed);
+	/* this thread never asked: its next call is synced again */
+	ck_assert_int_eq(cl_store_append(store, &ev), 0);
+	ck_assert_str_eq(counts.modes, "sdds");
+	ck_assert_int_eq(counts.set_sync, 2);
+
+	/* a backend that cannot go back to synced commits fails the call,
+	 * which never reaches it */
+	cl_store_defer_sync(1);
+	ck_assert_int_eq(cl_store_append(store, &ev), 0);
+	cl_store_defer_sync(0);
+	counts.set_sync_error = CL_ESTORE;
+	ck_assert_int_eq(cl_store_append(store, &ev), CL_ESTORE);
+	ck_assert_str_eq(counts.modes, "sddsd");
+	counts.set_sync_error = 0;
+	ck_assert_int_eq(cl_store_append(store, &ev), 0);
+	ck_assert_str_eq(counts.modes, "sddsds");
+	cl_store_free(store);
+}
+END_TEST
+
+/* On SQLite: deferred writes are written and read like any other, and
+ * the handle goes back to synced commits for the next caller. */
+START_TEST(test_defer_sync_sqlite)
+{
+	cl_store *store = open_store();
+	char text[32];
+
+	cl_store_defer_sync(1);
+	ck_assert_int_eq(append(store, 0, "work.done", "support:1"), 1);
+	cl_store_defer_sync(0);
+	ck_assert_int_eq(append(store, 0, "work.done", "support:2"), 2);
+	cl_store_defer_sync(1);
+	ck_assert_int_eq(append(store, 0, "work.done", "support:3"), 3);
+	cl_store_defer_sync(0);
+	cl_store_free(store);
+	raw_query("SELECT count(*) FROM events", text, sizeof(text));
+	ck_assert_str_eq(text, "3");
+	store = open_store();
+	ck_assert_str_eq(matching(store, NULL), "1,2,3");
+	cl_store_free(store);
 }
 END_TEST
 
@@ -1177,6 +1267,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sqlite, test_missing_directory);
 	tcase_add_test(sqlite, test_not_a_database);
 	tcase_add_test(sqlite, test_two_handles);
+	tcase_add_test(sqlite, test_defer_sync_sqlite);
 
 	tcase_add_test(location, test_open_postgresql);
 	tcase_add_test(location, test_open_unknown_scheme);
@@ -1194,6 +1285,8 @@ static Suite *store_suite(void)
 	tcase_add_test(events, test_null_safety);
 
 	tcase_add_test(core, test_fake_calls_through_struct);
+	tcase_add_test(core, test_defer_sync_per_thread);
+
 	tcase_add_test(core, test_fake_wrong_version);
 	tcase_add_test(core, test_fake_missing_slot);
 	tcase_add_test(core, test_fake_migrate_fails);

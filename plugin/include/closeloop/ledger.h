@@ -83,6 +83,19 @@ CL_EXTERN(const char *) cl_store_backend_name(const cl_store *store);
 
 CL_EXTERN(void) cl_store_free(cl_store *store);
 
+/*
+ * For the calling thread only, on every store: on 1, what it writes from
+ * now on is committed without waiting for the disk, and made durable by
+ * the next commit that waits (from any thread of a shared handle) or the
+ * next checkpoint; a crash of the machine (not of the process) may lose
+ * the last of those writes, in order: never one without those before
+ * it. For work that is redone when its record is lost, like the
+ * receiver's processing of stored deliveries. 0 (the default) makes every
+ * commit durable before the call returns. A backend without the choice
+ * (no set_sync) always waits.
+ */
+CL_EXTERN(void) cl_store_defer_sync(int on);
+
 /* The schema version this library writes. */
 #define CL_STORE_SCHEMA_VERSION 3
 

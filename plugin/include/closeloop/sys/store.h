@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define CL_STORE_BACKEND_VERSION 2
+#define CL_STORE_BACKEND_VERSION 3
 
 typedef struct cl_store_backend cl_store_backend;
 
@@ -87,6 +87,13 @@ struct cl_store_backend {
 	int (*cursor_set)(cl_store_backend *backend, const char *name,
 		const char *value, int64_t now);
 
+	/* Optional. deferred 1: commits from now on need not wait for the
+	 * disk (they become durable with the next commit that does, or the
+	 * next checkpoint; a crash of the machine may lose a suffix of them,
+	 * never a middle); 0: every commit is durable when it returns (the
+	 * default). See cl_store_defer_sync(). */
+	int (*set_sync)(cl_store_backend *backend, int deferred);
+
 	/* Release everything; the backend itself included. */
 	void (*free)(cl_store_backend *backend);
 };
@@ -96,6 +103,7 @@ struct cl_store_backend {
 	NULL, NULL, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, NULL, NULL, \
 	NULL, NULL, \
+	NULL, \
 	NULL }
 
 /* Set a backend struct to its initial value; CL_EVERSION on a mismatch. */
