@@ -52,14 +52,32 @@ static size_t split_headers(cl_header *list, size_t max, char *kept)
 
 #define MAX_HEADERS 128
 
-static int handle(worker *w, cl_tracker *const *trackers, size_t n,
-	const cl_delivery *d)
+/* A delivery stored with its payload and headers by an earlier closeloopd
+ * (schema 2), parsed as when it arrived. */
+static int parse_payload(cl_tracker *t, const cl_delivery *d, cl_tevent *ev)
 {
 	cl_header headers[MAX_HEADERS];
 	cl_webhook hook;
+	char *kept = strdup(d->event ? d->event : "");
+	int error;
+
+	cl_tevent_init(ev);
+	if (kept == NULL)
+		return CL_ENOMEM;
+	hook.headers = headers;
+	hook.n_headers = split_headers(headers, MAX_HEADERS, kept);
+	hook.body = d->body;
+	hook.body_len = d->body_len;
+	error = cl_tracker_webhook_parse(t, &hook, ev);
+	free(kept);
+	return error;
+}
+
+static int handle(worker *w, cl_tracker *const *trackers, size_t n,
+	const cl_delivery *d)
+{
 	cl_tevent ev;
 	cl_tracker *t = NULL;
-	char *kept;
 	size_t i;
 	int error;
 
@@ -69,25 +87,13 @@ static int handle(worker *w, cl_tracker *const *trackers, size_t n,
 	if (t == NULL)
 		return cl_store_delivery_failed(w->store, d->tracker, d->id,
 			"the tracker is no longer in the configuration");
-	if (d->tevent != NULL) {
-		kept = NULL;
-		error = cl_tevent_from_json(&ev, d->tevent, strlen(d->tevent));
-	} else {
-		/* stored with its payload by an earlier closeloopd (schema 2) */
-		if ((kept = strdup(d->event ? d->event : "")) == NULL)
-			return CL_ENOMEM;
-		hook.headers = headers;
-		hook.n_headers = split_headers(headers, MAX_HEADERS, kept);
-		hook.body = d->body;
-		hook.body_len = d->body_len;
-		cl_tevent_init(&ev);
-		error = cl_tracker_webhook_parse(t, &hook, &ev);
-	}
+	error = d->tevent != NULL ?
+		cl_tevent_from_json(&ev, d->tevent, strlen(d->tevent)) :
+		parse_payload(t, d, &ev);
 	if (error == 0)
 		error = cl_engine_event(w->engine, t, &ev, "webhook",
 			cl_http_now_ms() + CALL_TIMEOUT_MS);
 	cl_tevent_clear(&ev);
-	free(kept);
 	if (error == 0)
 		return cl_store_delivery_done(w->store, d->tracker, d->id);
 	cl_log(CL_LOG_WARNING, "delivery %s of %s: %s (attempt %d)", d->id,

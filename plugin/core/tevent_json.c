@@ -83,7 +83,7 @@ int cl_tevent_to_json(const cl_tevent *ev, char **out)
 static int member(json_object **out, json_object *obj, const char *key,
 	json_type t, const char *type_name)
 {
-	if (!json_object_object_get_ex(obj, key, out) ||
+	if ((*out = cl__json_member(obj, key)) == NULL ||
 	    !json_object_is_type(*out, t))
 		return cl__error(CL_EINVALID, "stored tracker event: \"%s\" is "
 			"missing or not %s", key, type_name);
@@ -120,13 +120,24 @@ static int count_member(uint64_t *dst, json_object *obj, const char *key)
 	return 0;
 }
 
+/* A true/false member, as 1/0. */
+static int flag_member(int *dst, json_object *obj, const char *key)
+{
+	json_object *v;
+	int error = member(&v, obj, key, json_type_boolean, "true or false");
+
+	if (error == 0)
+		*dst = json_object_get_boolean(v);
+	return error;
+}
+
 static int decode(cl_tevent *ev, json_object *o)
 {
 	json_object *v, *ref;
 	const char *kind;
 	uint64_t offset = 0;
 	size_t i;
-	int error;
+	int has_project = 0, error;
 
 	if ((error = member(&v, o, "v", json_type_int, "an integer")) < 0)
 		return error;
@@ -158,24 +169,17 @@ static int decode(cl_tevent *ev, json_object *o)
 			json_object_get_string(v));
 	if ((error = count_member(&ev->ref.number, ref, "number")) < 0 ||
 	    (error = count_member(&offset, ref, "offset")) < 0 ||
-	    (error = member(&v, ref, "project", json_type_boolean,
-		    "true or false")) < 0)
+	    (error = flag_member(&has_project, ref, "project")) < 0)
 		return error;
 	ev->ref.offset = (size_t)offset;
-	ev->ref.project = json_object_get_boolean(v) ? ev->project : NULL;
+	ev->ref.project = has_project ? ev->project : NULL;
 	if ((error = name_member(ev->project, o, "project")) < 0 ||
 	    (error = name_member(ev->actor, o, "actor")) < 0 ||
 	    (error = name_member(ev->owner, o, "owner")) < 0)
 		return error;
-	if ((error = member(&v, o, "closed", json_type_boolean,
-		    "true or false")) < 0)
-		return error;
-	ev->closed = json_object_get_boolean(v);
-	if ((error = member(&v, o, "by_closeloop", json_type_boolean,
-		    "true or false")) < 0)
-		return error;
-	ev->by_closeloop = json_object_get_boolean(v);
-	if ((error = member(&v, o, "time", json_type_int, "an integer")) < 0)
+	if ((error = flag_member(&ev->closed, o, "closed")) < 0 ||
+	    (error = flag_member(&ev->by_closeloop, o, "by_closeloop")) < 0 ||
+	    (error = member(&v, o, "time", json_type_int, "an integer")) < 0)
 		return error;
 	ev->time = json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "comment", &v)) {

@@ -107,19 +107,6 @@ static const char good[] =
 	"\"project\":true,\"offset\":0},\"project\":\"acme/web\",\"actor\":\"a\","
 	"\"owner\":\"o\",\"closed\":true,\"by_closeloop\":false,\"time\":5}";
 
-/* good with the first `from` replaced by `to`. */
-static char *edited(const char *from, const char *to)
-{
-	const char *at = strstr(good, from);
-	char *out;
-
-	ck_assert_ptr_nonnull(at);
-	out = malloc(sizeof(good) + strlen(to));
-	ck_assert_ptr_nonnull(out);
-	sprintf(out, "%.*s%s%s", (int)(at - good), good, to, at + strlen(from));
-	return out;
-}
-
 static void assert_refused(const char *json, const char *message)
 {
 	cl_tevent ev;
@@ -131,6 +118,21 @@ static void assert_refused(const char *json, const char *message)
 	/* nothing is left to free */
 	ck_assert_ptr_null(ev.comment);
 	ck_assert_int_eq(ev.kind, CL_TEVENT_IGNORED);
+}
+
+/* good with the first `from` replaced by `to` is refused, saying message. */
+static void assert_edit_refused(const char *from, const char *to,
+	const char *message)
+{
+	const char *at = strstr(good, from);
+	char *json;
+
+	ck_assert_ptr_nonnull(at);
+	json = malloc(sizeof(good) + strlen(to));
+	ck_assert_ptr_nonnull(json);
+	sprintf(json, "%.*s%s%s", (int)(at - good), good, to, at + strlen(from));
+	assert_refused(json, message);
+	free(json);
 }
 
 START_TEST(good_text_reads)
@@ -146,48 +148,31 @@ END_TEST
 
 START_TEST(bad_texts_refused)
 {
-	char long_name[CL_TEVENT_MAX_NAME + 16];
-	char *json;
+	char long_owner[CL_TEVENT_MAX_NAME + 32];
 
 	assert_refused("", "not JSON");
 	assert_refused("{\"v\":1", "not JSON");
 	assert_refused("[1]", "not a JSON object");
 	assert_refused("{}", "\"v\"");
-	json = edited("\"v\":1", "\"v\":2");
-	assert_refused(json, "version 2");
-	free(json);
-	json = edited("\"closed\",", "\"exploded\",");
-	assert_refused(json, "unknown kind 'exploded'");
-	free(json);
-	json = edited("\"mention\"", "\"maybe\"");
-	assert_refused(json, "neither close nor mention");
-	free(json);
-	json = edited("\"number\":9", "\"number\":-9");
-	assert_refused(json, "\"number\" is negative");
-	free(json);
-	json = edited("\"number\":9", "\"number\":\"9\"");
-	assert_refused(json, "\"number\" is missing or not an integer");
-	free(json);
-	json = edited("\"actor\":\"a\",", "");
-	assert_refused(json, "\"actor\" is missing");
-	free(json);
-	json = edited("\"closed\":true", "\"closed\":1");
-	assert_refused(json, "\"closed\" is missing or not true or false");
-	free(json);
-	json = edited("\"time\":5", "\"time\":5,\"comment\":7");
-	assert_refused(json, "\"comment\" is not a string");
-	free(json);
-	memset(long_name, 'x', sizeof(long_name) - 1);
-	long_name[sizeof(long_name) - 1] = '\0';
-	{
-		char *to = malloc(sizeof(long_name) + 16);
-
-		sprintf(to, "\"owner\":\"%s\"", long_name);
-		json = edited("\"owner\":\"o\"", to);
-		assert_refused(json, "\"owner\" is longer than 255 bytes");
-		free(json);
-		free(to);
-	}
+	assert_edit_refused("\"v\":1", "\"v\":2", "version 2");
+	assert_edit_refused("\"closed\",", "\"exploded\",",
+		"unknown kind 'exploded'");
+	assert_edit_refused("\"mention\"", "\"maybe\"",
+		"neither close nor mention");
+	assert_edit_refused("\"number\":9", "\"number\":-9",
+		"\"number\" is negative");
+	assert_edit_refused("\"number\":9", "\"number\":\"9\"",
+		"\"number\" is missing or not an integer");
+	assert_edit_refused("\"actor\":\"a\",", "", "\"actor\" is missing");
+	assert_edit_refused("\"closed\":true", "\"closed\":1",
+		"\"closed\" is missing or not true or false");
+	assert_edit_refused("\"time\":5", "\"time\":5,\"comment\":7",
+		"\"comment\" is not a string");
+	/* an owner of CL_TEVENT_MAX_NAME bytes, one too many */
+	snprintf(long_owner, sizeof(long_owner), "\"owner\":\"%0*d\"",
+		CL_TEVENT_MAX_NAME, 0);
+	assert_edit_refused("\"owner\":\"o\"", long_owner,
+		"\"owner\" is longer than 255 bytes");
 }
 END_TEST
 
